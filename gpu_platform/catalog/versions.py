@@ -1,0 +1,95 @@
+"""Every Helm chart and container image the platform deploys, pinned, with where the pin was read.
+
+One place to bump versions; tests assert nothing here floats (no `latest`, no empty versions). Sources are the
+upstream repositories at the tags named (see ../shared/upstream/charts/charts.json), reviewed 2026-11.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A pinned Helm chart: ``repository`` is a classic repo URL, or None when ``chart`` is an ``oci://`` reference."""
+
+    chart: str
+    version: str
+    repository: Optional[str]
+    source: str
+
+
+@dataclass(frozen=True)
+class Image:
+    """A pinned container image."""
+
+    repository: str
+    tag: str
+    source: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.repository}:{self.tag}"
+
+
+CHARTS: dict[str, Chart] = {
+    "karpenter-crd": Chart(
+        "oci://public.ecr.aws/karpenter/karpenter-crd", "1.14.1", None, "aws/karpenter-provider-aws v1.14.1"
+    ),
+    "karpenter": Chart("oci://public.ecr.aws/karpenter/karpenter", "1.14.1", None, "aws/karpenter-provider-aws v1.14.1"),
+    "nvidia-device-plugin": Chart(
+        "nvidia-device-plugin", "0.20.0", "https://nvidia.github.io/k8s-device-plugin", "NVIDIA/k8s-device-plugin v0.20.0"
+    ),
+    "dcgm-exporter": Chart(
+        "dcgm-exporter",
+        "4.8.2",
+        "https://nvidia.github.io/dcgm-exporter/helm-charts",
+        "NVIDIA/dcgm-exporter 4.5.3-4.8.2",
+    ),
+    "cert-manager": Chart(
+        "oci://quay.io/jetstack/charts/cert-manager", "v1.21.1", None, "cert-manager/cert-manager v1.21.1"
+    ),
+    "kserve-crd": Chart("oci://ghcr.io/kserve/charts/kserve-crd", "v0.20.0", None, "kserve/kserve v0.20.0"),
+    "kserve-resources": Chart("oci://ghcr.io/kserve/charts/kserve-resources", "v0.20.0", None, "kserve/kserve v0.20.0"),
+    "kuberay-operator": Chart(
+        "kuberay-operator", "1.7.0", "https://ray-project.github.io/kuberay-helm/", "ray-project/kuberay v1.7.0"
+    ),
+    "keda": Chart("keda", "2.20.2", "https://kedacore.github.io/charts", "kedacore/charts v2.20.2"),
+    "keda-add-ons-http": Chart(
+        "keda-add-ons-http", "0.15.0", "https://kedacore.github.io/charts", "kedacore/charts v2.20.2 (http-add-on 0.15.0)"
+    ),
+    "kube-prometheus-stack": Chart(
+        "oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack",
+        "88.5.3",
+        None,
+        "prometheus-community/helm-charts kube-prometheus-stack-88.5.3",
+    ),
+}
+
+IMAGES: dict[str, Image] = {
+    # vLLM's OpenAI-compatible server; the flags we render are checked against vLLM 0.33.0 (facts.md).
+    "vllm": Image("vllm/vllm-openai", "v0.33.0", "vllm-project/vllm v0.33.0 (PyPI wheel vllm==0.33.0)"),
+    # Ray image for RayService head/workers running vLLM across nodes.
+    "ray-vllm": Image("vllm/vllm-openai", "v0.33.0", "vllm-project/vllm v0.33.0 (ships ray)"),
+    # LiteLLM proxy; the config we render is checked against litellm==1.109.1 (facts.md).
+    "litellm": Image("ghcr.io/berriai/litellm", "v1.109.1-stable", "BerriAI/litellm v1.109.1"),
+    # Pause image for warm-headroom placeholder pods.
+    "pause": Image("registry.k8s.io/pause", "3.10", "kubernetes/kubernetes pause 3.10"),
+}
+
+
+def chart(key: str) -> Chart:
+    """The pinned chart ``key``; a KeyError names the known keys."""
+    try:
+        return CHARTS[key]
+    except KeyError:
+        raise KeyError(f"unknown chart {key!r}; known: {', '.join(sorted(CHARTS))}") from None
+
+
+def image(key: str) -> Image:
+    """The pinned image ``key``; a KeyError names the known keys."""
+    try:
+        return IMAGES[key]
+    except KeyError:
+        raise KeyError(f"unknown image {key!r}; known: {', '.join(sorted(IMAGES))}") from None

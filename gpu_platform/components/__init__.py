@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources: thin layers that register what the render functions decided."""

@@ -1,0 +1,318 @@
+"""`GpuPlatform`: VPC, EKS (API auth, access entries, OIDC), the system node group, add-ons, Kubernetes provider."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional, Union
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_eks as eks
+import pulumi_kubernetes as k8s
+
+from ..render import cluster as rc
+from ..render import network as rn
+from ..render.iam import NODE_ROLE_POLICIES, service_trust_policy
+from ..render.labels import DISCOVERY_TAG
+from ..spec import PlatformSpec
+from ._iam import attach_managed_policies, pod_identity_role
+from ._k8s import apply_object
+from ._validate import validated
+from .ref import PlatformRef
+
+
+class Network(pulumi.ComponentResource):
+    """A VPC with one public and one private subnet per zone, an internet gateway and NAT gateway(s)."""
+
+    vpc_id: pulumi.Output[str]
+    public_subnet_ids: pulumi.Output[list[str]]
+    private_subnet_ids: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, spec: PlatformSpec, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("gpu-platform:index:Network", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = rc.platform_tags(spec)
+        zones = spec.network.availability_zones or self._zones(spec, child)
+        layout = rn.subnet_layout(spec.network.vpc_cidr, zones)
+
+        vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=spec.network.vpc_cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={**tags, "Name": f"{spec.cluster.name}-vpc"},
+            opts=child,
+        )
+        igw = aws.ec2.InternetGateway(
+            f"{name}-igw", vpc_id=vpc.id, tags={**tags, "Name": f"{spec.cluster.name}-igw"}, opts=child
+        )
+        public_rt = aws.ec2.RouteTable(
+            f"{name}-public-rt",
+            vpc_id=vpc.id,
+            routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}],
+            tags={**tags, "Name": f"{spec.cluster.name}-public"},
+            opts=child,
+        )
+        public, private = [], []
+        for z in layout:
+            pub = aws.ec2.Subnet(
+                f"{name}-public-{z.zone}",
+                vpc_id=vpc.id,
+                cidr_block=z.public_cidr,
+                availability_zone=z.zone,
+                map_public_ip_on_launch=False,
+                tags={**tags, **rn.public_subnet_tags(spec, z.zone)},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-{z.zone}", subnet_id=pub.id, route_table_id=public_rt.id, opts=child
+            )
+            public.append(pub)
+        nats = []
+        for zone in rn.nat_zones(spec.network.nat, zones):
+            eip = aws.ec2.Eip(f"{name}-nat-{zone}", domain="vpc", tags={**tags, "Name": f"{spec.cluster.name}-nat-{zone}"}, opts=child)
+            nats.append(
+                aws.ec2.NatGateway(
+                    f"{name}-nat-{zone}",
+                    allocation_id=eip.id,
+                    subnet_id=public[zones.index(zone)].id,
+                    tags={**tags, "Name": f"{spec.cluster.name}-nat-{zone}"},
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+                )
+            )
+        for z in layout:
+            nat = nats[rn.nat_for_zone(spec.network.nat, zones, z.zone)]
+            rt = aws.ec2.RouteTable(
+                f"{name}-private-{z.zone}",
+                vpc_id=vpc.id,
+                routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}],
+                tags={**tags, "Name": f"{spec.cluster.name}-private-{z.zone}"},
+                opts=child,
+            )
+            sub = aws.ec2.Subnet(
+                f"{name}-private-{z.zone}",
+                vpc_id=vpc.id,
+                cidr_block=z.private_cidr,
+                availability_zone=z.zone,
+                tags={**tags, **rn.private_subnet_tags(spec, z.zone)},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(f"{name}-private-{z.zone}", subnet_id=sub.id, route_table_id=rt.id, opts=child)
+            private.append(sub)
+
+        self.zones = zones
+        self.vpc_id = vpc.id
+        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
+        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
+        self.register_outputs(
+            {"vpcId": self.vpc_id, "publicSubnetIds": self.public_subnet_ids, "privateSubnetIds": self.private_subnet_ids}
+        )
+
+    @staticmethod
+    def _zones(spec: PlatformSpec, opts: pulumi.ResourceOptions) -> list[str]:
+        # A synchronous invoke: the number of subnets must be known while the program runs (not inside apply).
+        found = aws.get_availability_zones(state="available", opts=pulumi.InvokeOptions(parent=opts.parent))
+        if len(found.names) < spec.network.az_count:
+            raise pulumi.InputPropertiesError(
+                f"network.az_count: {spec.region} has only {len(found.names)} available zones",
+            )
+        return list(found.names[: spec.network.az_count])
+
+
+class GpuPlatform(pulumi.ComponentResource):
+    """The platform: network, EKS cluster, system node group, add-ons and the Kubernetes provider for everything else.
+
+    Accepts a :class:`PlatformSpec` or a plain dict (validated on entry; bad input fails before any resource).
+    """
+
+    cluster_name: pulumi.Output[str]
+    """EKS cluster name (resolves once the cluster exists, so dependants wait for it)."""
+    endpoint: pulumi.Output[str]
+    """Kubernetes API server URL."""
+    kubeconfig: pulumi.Output[str]
+    """Kubeconfig JSON (secret); it runs `aws eks get-token`, so it holds no credentials itself."""
+    oidc_issuer: pulumi.Output[str]
+    oidc_provider_arn: pulumi.Output[str]
+    vpc_id: pulumi.Output[str]
+    public_subnet_ids: pulumi.Output[list[str]]
+    private_subnet_ids: pulumi.Output[list[str]]
+    node_security_group_id: pulumi.Output[str]
+    provider: k8s.Provider
+    """Kubernetes provider for the cluster; pass it (or :attr:`ref`) to every Kubernetes resource."""
+    ref: PlatformRef
+    """What other components (ModelDeployment, FallbackProxy) need to build on this platform."""
+
+    def __init__(
+        self,
+        name: str,
+        spec: Union[PlatformSpec, dict[str, Any]],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        spec = validated(PlatformSpec, spec)
+        super().__init__("gpu-platform:index:GpuPlatform", name, None, opts)
+        self.spec = spec
+        child = pulumi.ResourceOptions(parent=self)
+        tags = rc.platform_tags(spec)
+
+        network = Network(f"{name}-network", spec, opts=child)
+
+        kms_key_arn: Optional[pulumi.Input[str]] = spec.cluster.secrets_encryption.kms_key_arn
+        if spec.cluster.secrets_encryption.enabled and kms_key_arn is None:
+            key = aws.kms.Key(
+                f"{name}-secrets-key",
+                description=f"EKS secrets envelope encryption for {spec.cluster.name}",
+                enable_key_rotation=True,
+                deletion_window_in_days=30,
+                tags=tags,
+                opts=child,
+            )
+            aws.kms.Alias(f"{name}-secrets-key", name=f"alias/{spec.cluster.name}-eks-secrets", target_key_id=key.key_id, opts=child)
+            kms_key_arn = key.arn
+
+        endpoint = spec.cluster.endpoint
+        cluster = eks.Cluster(
+            f"{name}-eks",
+            name=spec.cluster.name,
+            version=spec.cluster.kubernetes_version,
+            vpc_id=network.vpc_id,
+            public_subnet_ids=network.public_subnet_ids,
+            private_subnet_ids=network.private_subnet_ids,
+            node_associate_public_ip_address=False,
+            skip_default_node_group=True,
+            authentication_mode=eks.AuthenticationMode.API,
+            access_entries=rc.access_entries(spec),
+            create_oidc_provider=True,
+            endpoint_public_access=endpoint.public,
+            endpoint_private_access=endpoint.private,
+            public_access_cidrs=list(endpoint.public_access_cidrs) if endpoint.public else None,
+            encryption_config_key_arn=kms_key_arn,
+            enabled_cluster_log_types=[t.value for t in spec.cluster.log_types],
+            node_security_group_tags={DISCOVERY_TAG: spec.cluster.name},
+            tags=tags,
+            opts=child,
+        )
+        # The cluster name is known statically, but deriving it from a cluster output makes everything that uses
+        # it (node groups, add-ons, pod identity, Karpenter) wait for the control plane.
+        self.cluster_name = cluster.kubeconfig_json.apply(lambda _: spec.cluster.name)
+
+        if endpoint.private_access_cidrs:
+            for i, cidr in enumerate(endpoint.private_access_cidrs):
+                aws.ec2.SecurityGroupRule(
+                    f"{name}-api-access-{i}",
+                    type="ingress",
+                    description=f"Kubernetes API from {cidr} (private endpoint access path)",
+                    security_group_id=cluster.cluster_security_group_id,
+                    protocol="tcp",
+                    from_port=443,
+                    to_port=443,
+                    cidr_blocks=[cidr],
+                    opts=child,
+                )
+
+        # System node group: where Karpenter, CoreDNS and the operators run. Karpenter cannot run on nodes it manages.
+        node_role = aws.iam.Role(
+            f"{name}-system-node",
+            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
+            description=f"System node group of {spec.cluster.name}",
+            tags=tags,
+            opts=child,
+        )
+        attachments = attach_managed_policies(f"{name}-system-node", node_role, NODE_ROLE_POLICIES, self)
+        lt = rc.launch_template_args(spec.system_nodes.disk_size_gib)
+        launch_template = aws.ec2.LaunchTemplate(
+            f"{name}-system",
+            name_prefix=f"{spec.cluster.name}-system-",
+            metadata_options=lt["metadata_options"],
+            block_device_mappings=lt["block_device_mappings"],
+            vpc_security_group_ids=None,
+            tag_specifications=[{"resource_type": "instance", "tags": {**tags, "Name": f"{spec.cluster.name}-system"}}],
+            tags=tags,
+            opts=child,
+        )
+        ng = rc.system_node_group_args(spec)
+        system_nodes = aws.eks.NodeGroup(
+            f"{name}-system",
+            cluster_name=self.cluster_name,
+            node_group_name=f"{spec.cluster.name}-system",
+            node_role_arn=node_role.arn,
+            subnet_ids=network.private_subnet_ids,
+            launch_template={"id": launch_template.id, "version": launch_template.latest_version.apply(str)},
+            tags=tags,
+            **ng,
+            # desired_size is a starting point; do not fight whoever scales the group later.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=attachments, ignore_changes=["scalingConfig.desiredSize"]
+            ),
+        )
+
+        # Add-ons beyond the ones pulumi-eks manages (vpc-cni, coredns, kube-proxy).
+        addon_opts = pulumi.ResourceOptions(parent=self, depends_on=[system_nodes])
+        pod_identity_agent = aws.eks.Addon(
+            f"{name}-eks-pod-identity-agent",
+            cluster_name=self.cluster_name,
+            addon_name="eks-pod-identity-agent",
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="PRESERVE",
+            tags=tags,
+            opts=addon_opts,
+        )
+        ebs_ns, ebs_sa = rc.EBS_CSI_SERVICE_ACCOUNT
+        ebs_role, _ = pod_identity_role(
+            f"{name}-ebs-csi",
+            cluster_name=self.cluster_name,
+            namespace=ebs_ns,
+            service_account=ebs_sa,
+            parent=self,
+            managed_policies=["service-role/AmazonEBSCSIDriverPolicy"],
+            tags=tags,
+        )
+        ebs_csi = aws.eks.Addon(
+            f"{name}-aws-ebs-csi-driver",
+            cluster_name=self.cluster_name,
+            addon_name="aws-ebs-csi-driver",
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="PRESERVE",
+            pod_identity_associations=[{"role_arn": ebs_role.arn, "service_account": ebs_sa}],
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[system_nodes, pod_identity_agent]),
+        )
+
+        # Kubernetes provider: a fixed cluster_identifier keeps a changed kubeconfig (rotated CA, new endpoint) from
+        # replacing every Kubernetes resource (pulumi-eks#764, pulumi-kubernetes#2745).
+        self.provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=pulumi.Output.secret(cluster.kubeconfig_json),
+            cluster_identifier=spec.cluster.name,
+            opts=child,
+        )
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[ebs_csi])
+        apply_object(f"{name}-gp3", rc.default_storage_class(), k8s_opts)
+
+        self.endpoint = cluster.kubeconfig_json.apply(lambda kc: json.loads(kc)["clusters"][0]["cluster"]["server"])
+        self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
+        self.oidc_issuer = cluster.oidc_issuer
+        self.oidc_provider_arn = cluster.oidc_provider_arn
+        self.vpc_id = network.vpc_id
+        self.public_subnet_ids = network.public_subnet_ids
+        self.private_subnet_ids = network.private_subnet_ids
+        self.node_security_group_id = cluster.node_security_group_id
+        self.system_node_group = system_nodes
+        self.ref = PlatformRef(
+            cluster_name=self.cluster_name,
+            provider=self.provider,
+            spec=spec,
+            depends_on=[system_nodes],
+        )
+        self.register_outputs(
+            {
+                "clusterName": self.cluster_name,
+                "endpoint": self.endpoint,
+                "kubeconfig": self.kubeconfig,
+                "oidcIssuer": self.oidc_issuer,
+                "oidcProviderArn": self.oidc_provider_arn,
+                "vpcId": self.vpc_id,
+                "publicSubnetIds": self.public_subnet_ids,
+                "privateSubnetIds": self.private_subnet_ids,
+            }
+        )
+

@@ -1,0 +1,23 @@
+"""The deployable program. `pulumi up` runs it through the top-level `__main__.py`; `gpu_platform plan` runs the
+same file under the mock engine. Short on purpose: load and validate config → build → export."""
+
+from __future__ import annotations
+
+
+def main() -> None:
+    import pulumi
+
+    from .components.platform import GpuPlatform
+    from .config import load_from_pulumi
+
+    spec = load_from_pulumi()
+    platform = GpuPlatform(spec.cluster.name, spec)
+
+    pulumi.export("clusterName", platform.cluster_name)
+    pulumi.export("endpoint", platform.endpoint)
+    pulumi.export("kubeconfig", platform.kubeconfig)
+    pulumi.export("oidcIssuer", platform.oidc_issuer)
+    pulumi.export("oidcProviderArn", platform.oidc_provider_arn)
+    pulumi.export("vpcId", platform.vpc_id)
+    pulumi.export("privateSubnetIds", platform.private_subnet_ids)
+    pulumi.export("publicSubnetIds", platform.public_subnet_ids)

@@ -1,0 +1,1 @@
+"""Pure render functions: spec → plain dicts (AWS args, Kubernetes objects, Helm values). No Pulumi resources."""

@@ -1,0 +1,104 @@
+"""Pure decisions about the EKS cluster: tags, access entries, node group shape, add-ons, storage class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..spec import AccessPolicy, CapacityType, PlatformSpec
+from .labels import NODE_ROLE_LABEL, SYSTEM_ROLE
+
+ACCESS_POLICY_ARNS: dict[AccessPolicy, str] = {
+    AccessPolicy.CLUSTER_ADMIN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+    AccessPolicy.ADMIN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy",
+    AccessPolicy.EDIT: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy",
+    AccessPolicy.VIEW: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+}
+
+
+def platform_tags(spec: PlatformSpec) -> dict[str, str]:
+    """Tags on every taggable AWS resource: the user's, plus cluster and environment for cost attribution."""
+    return {
+        **spec.tags,
+        "gpu-platform/cluster": spec.cluster.name,
+        "gpu-platform/environment": spec.environment.value,
+        "managed-by": "pulumi",
+    }
+
+
+def access_entries(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
+    """`eks.Cluster(access_entries=...)` for the configured admins (authentication mode API)."""
+    entries: dict[str, dict[str, Any]] = {}
+    for admin in spec.cluster.admins:
+        scope: dict[str, Any] = {"type": "cluster"}
+        if admin.namespaces:
+            scope = {"type": "namespace", "namespaces": list(admin.namespaces)}
+        entries[admin.name] = {
+            "principal_arn": admin.principal_arn,
+            "access_policies": {
+                admin.policy.value: {"policy_arn": ACCESS_POLICY_ARNS[admin.policy], "access_scope": scope}
+            },
+        }
+    return entries
+
+
+def system_node_labels() -> dict[str, str]:
+    return {NODE_ROLE_LABEL: SYSTEM_ROLE}
+
+
+def system_node_group_args(spec: PlatformSpec) -> dict[str, Any]:
+    """Shape of the managed controller node group (inputs to `aws.eks.NodeGroup`, camel-free snake_case)."""
+    nodes = spec.system_nodes
+    return {
+        "ami_type": "AL2023_x86_64_STANDARD",
+        "capacity_type": "SPOT" if nodes.capacity_type is CapacityType.SPOT else "ON_DEMAND",
+        "instance_types": list(nodes.instance_types),
+        "scaling_config": {"min_size": nodes.min_size, "desired_size": nodes.desired_size, "max_size": nodes.max_size},
+        "update_config": {"max_unavailable": 1},
+        "labels": system_node_labels(),
+    }
+
+
+def launch_template_args(disk_size_gib: int) -> dict[str, Any]:
+    """IMDSv2 only with a hop limit of 1 (pods cannot reach node credentials), encrypted gp3 root volume."""
+    return {
+        "metadata_options": {
+            "http_endpoint": "enabled",
+            "http_tokens": "required",
+            "http_put_response_hop_limit": 1,
+        },
+        "block_device_mappings": [
+            {
+                "device_name": "/dev/xvda",
+                "ebs": {
+                    "volume_size": disk_size_gib,
+                    "volume_type": "gp3",
+                    "encrypted": "true",
+                    "delete_on_termination": "true",
+                },
+            }
+        ],
+    }
+
+
+# EKS add-ons beyond the ones pulumi-eks manages itself (vpc-cni, coredns, kube-proxy). Versions default to the
+# EKS default for the cluster's Kubernetes version, so a control-plane upgrade carries them along.
+EXTRA_ADDONS: tuple[str, ...] = ("eks-pod-identity-agent", "aws-ebs-csi-driver")
+
+EBS_CSI_SERVICE_ACCOUNT = ("kube-system", "ebs-csi-controller-sa")
+
+
+def default_storage_class() -> dict[str, Any]:
+    """Encrypted gp3 StorageClass, the default for PVCs (model weight caches, Prometheus)."""
+    return {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": {
+            "name": "gp3-encrypted",
+            "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+        },
+        "provisioner": "ebs.csi.aws.com",
+        "volumeBindingMode": "WaitForFirstConsumer",
+        "allowVolumeExpansion": True,
+        "reclaimPolicy": "Delete",
+        "parameters": {"type": "gp3", "encrypted": "true", "fsType": "ext4"},
+    }

@@ -1,0 +1,20 @@
+"""Label, taint and tag keys shared by every render module, so placement rules agree across components."""
+
+DOMAIN = "gpu-platform.io"
+
+NODE_ROLE_LABEL = f"{DOMAIN}/node-role"
+"""Node label: `system` on the managed controller group, `gpu` / `cpu` on Karpenter nodes."""
+SYSTEM_ROLE = "system"
+
+GPU_CLASS_LABEL = f"{DOMAIN}/gpu-class"
+"""Node label carrying the GPU class (`l4`, `a10g`, `l40s`, `a100`, `h100`) of a Karpenter GPU node."""
+
+GPU_RESOURCE = "nvidia.com/gpu"
+GPU_TAINT = {"key": GPU_RESOURCE, "value": "true", "effect": "NoSchedule"}
+"""Taint on every GPU node: only pods that tolerate it (GPU workloads, GPU daemons) land there."""
+GPU_TOLERATION = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
+
+DISCOVERY_TAG = "karpenter.sh/discovery"
+"""Tag on private subnets and the node security group; Karpenter's EC2NodeClass selects them by it."""
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "gpu-platform"}

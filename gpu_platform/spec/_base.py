@@ -1,0 +1,105 @@
+"""Shared base for every spec model, and the error type that names a field path."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+
+class SpecModel(BaseModel):
+    """Base of all spec models: frozen, unknown keys refused, field docstrings kept as descriptions."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        use_attribute_docstrings=True,
+        validate_default=True,
+        use_enum_values=False,
+    )
+
+
+class FieldError(ValueError):
+    """A validator's complaint about one sub-field of the model it validates.
+
+    Raised inside ``model_validator``s so the formatted path ends at the offending field
+    (``cluster.endpoint.public_access_cidrs``) rather than at the model that holds it.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class SpecError(Exception):
+    """Invalid configuration: one or more ``(path, message)`` problems, reported together."""
+
+    def __init__(self, problems: Iterable[tuple[str, str]], source: str | None = None) -> None:
+        self.problems = list(problems)
+        self.source = source
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        head = f"invalid configuration in {self.source}" if self.source else "invalid configuration"
+        lines = [f"{head} ({len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}):"]
+        lines += [f"  {path}: {message}" if path else f"  {message}" for path, message in self.problems]
+        return "\n".join(lines)
+
+
+def format_loc(loc: Iterable[Any], prefix: str = "") -> str:
+    """``("models", 1, "autoscaling", "max_replicas")`` → ``models[1].autoscaling.max_replicas``."""
+    out = prefix
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("function-after", "function-before", "function-wrap") or str(part).startswith(
+            ("function-", "tagged-union")
+        ):
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown field (check the spelling; see the configuration reference)"
+    if kind == "missing":
+        return "required field is missing"
+    msg = str(err.get("msg", ""))
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        got = err.get("input")
+        if not isinstance(got, (dict, list)):
+            msg = f"{msg} (got {got!r})"
+        else:
+            msg = f"{msg} (got a {'mapping' if isinstance(got, dict) else 'list'})"
+    return msg
+
+
+def problems_from(exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
+    """Turn a pydantic ``ValidationError`` into ``(field path, message)`` pairs."""
+    problems: list[tuple[str, str]] = []
+    for err in exc.errors(include_url=False):
+        loc = list(err.get("loc", ()))
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldError):
+            loc += cause.field.split(".")
+            message = cause.message
+        else:
+            message = _message(err)
+        problems.append((format_loc(loc, prefix), message))
+    return problems
+
+
+def validate_spec(model: type[BaseModel], data: Any, *, prefix: str = "", source: str | None = None):
+    """Validate ``data`` into ``model`` (or pass an instance through); raise :class:`SpecError` on failure."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(problems_from(exc, prefix), source=source) from None
