@@ -1,0 +1,36 @@
+"""gpu-platform: Pulumi components for a production GPU inference platform on AWS EKS.
+
+Public API (imported lazily so `python -m gpu_platform validate` does not pay for the Pulumi providers)::
+
+    from gpu_platform import GpuPlatform, PlatformSpec, PlatformRef
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# name → module that defines it. Later components add themselves here.
+_EXPORTS: dict[str, str] = {
+    "PlatformSpec": "gpu_platform.spec",
+    "SpecError": "gpu_platform.spec",
+    "GpuPlatform": "gpu_platform.components.platform",
+    "Network": "gpu_platform.components.platform",
+    "PlatformRef": "gpu_platform.components.ref",
+    "run_program": "gpu_platform.plan",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gpu_platform' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
