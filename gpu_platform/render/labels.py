@@ -18,3 +18,14 @@ DISCOVERY_TAG = "karpenter.sh/discovery"
 """Tag on private subnets and the node security group; Karpenter's EC2NodeClass selects them by it."""
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "gpu-platform"}
+
+# Namespaces shared across components (NetworkPolicies and monitors refer to each other by these).
+MONITORING_NAMESPACE = "monitoring"
+PROMETHEUS_RELEASE = "kube-prometheus-stack"
+"""Release name of kube-prometheus-stack. Prometheus selects monitors and rules from every namespace with no label
+requirement; our own ServiceMonitors/PodMonitors/PrometheusRules still carry `release: <this>` for clarity."""
+PROMETHEUS_URL = f"http://{PROMETHEUS_RELEASE}-prometheus.{MONITORING_NAMESPACE}.svc.cluster.local:9090"
+PROXY_NAMESPACE = "llm-gateway"
+"""Namespace of the LiteLLM fallback proxy; model NetworkPolicies admit traffic from it."""
+MODELS_NAMESPACE = "models"
+"""Default namespace for ModelDeployments."""
