@@ -1,0 +1,135 @@
+"""Stack files and the CLI: NAME/PATH resolution, clear errors without tracebacks, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gpu_platform.cli import main
+from gpu_platform.config import load_stack, read_stack_file, resolve_stack
+from gpu_platform.spec import SpecError
+
+REPO = Path(__file__).resolve().parents[2]
+MINIMAL = {"environment": "dev", "cluster": {"name": "gpu-cli"}}
+
+
+def write_stack(tmp_path: Path, platform, region="us-west-2", name="Pulumi.cli.yaml") -> Path:
+    path = tmp_path / name
+    config = {"gpu-platform:platform": platform}
+    if region:
+        config["aws:region"] = region
+    path.write_text(yaml.safe_dump({"config": config}))
+    return path
+
+
+def test_name_resolves_to_stacks_dir_and_path_is_used_directly(tmp_path):
+    name, path = resolve_stack("dev", REPO)
+    assert (name, path) == ("dev", REPO / "stacks" / "Pulumi.dev.yaml")
+    own = write_stack(tmp_path, MINIMAL)
+    assert resolve_stack(str(own)) == ("cli", own)
+
+
+def test_region_is_filled_from_aws_region_and_must_agree(tmp_path):
+    _, spec = load_stack(str(write_stack(tmp_path, MINIMAL)))
+    assert spec.region == "us-west-2"
+    with pytest.raises(SpecError) as info:
+        load_stack(str(write_stack(tmp_path, {**MINIMAL, "region": "eu-west-1"})))
+    assert info.value.problems[0][0] == "region"
+
+
+def test_secure_values_become_secret_placeholders(tmp_path):
+    path = tmp_path / "Pulumi.sec.yaml"
+    path.write_text(yaml.safe_dump({"config": {
+        "aws:region": "us-west-2",
+        "gpu-platform:platform": MINIMAL,
+        "gpu-platform:openaiApiKey": {"secure": "v1:abcdef"},
+    }}))
+    cfg = read_stack_file(str(path))
+    assert cfg.values["gpu-platform:openaiApiKey"] == "[secret]"
+    assert cfg.secret_keys == ("gpu-platform:openaiApiKey",)
+
+
+def test_validate_ok(capsys):
+    assert main(["validate", "--stack", str(REPO / "stacks" / "Pulumi.dev.yaml")]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("config: [unclosed\n", "broken YAML at line"),
+        ("- just a list\n", "must be a mapping"),
+        ("config:\n  aws:region: us-west-2\n", "gpu-platform:platform: required config key is missing"),
+        (yaml.safe_dump({"config": {"aws:region": "us-west-2", "gpu-platform:platform": {**MINIMAL, "surprise": 1}}}),
+         "surprise: unknown field"),
+        (yaml.safe_dump({"config": {"aws:region": "us-west-2", "gpu-platform:platform": {
+            **MINIMAL, "network": {"az_count": "many"}}}}), "network.az_count"),
+    ],
+)
+def test_invalid_stack_exits_2_without_traceback(tmp_path, capsys, content, expected):
+    path = tmp_path / "Pulumi.bad.yaml"
+    path.write_text(content)
+    for command in ("validate", "plan"):
+        assert main([command, "--stack", str(path)]) == 2
+        captured = capsys.readouterr()
+        assert expected in captured.err
+        assert "Traceback" not in captured.err + captured.out
+
+
+def test_missing_stack_lists_known_stacks(capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    assert main(["validate", "--stack", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "stack file not found" in err and "dev" in err and "prod" in err
+
+
+def test_invalid_config_registers_nothing(tmp_path, capsys):
+    """Bad input fails before the program runs: no partial plan is written."""
+    path = write_stack(tmp_path, {**MINIMAL, "cluster": {"name": "x"}})
+    out = tmp_path / "out"
+    assert main(["plan", "--stack", str(path), "--out", str(out)]) == 2
+    assert not out.exists()
+    assert "cluster.name" in capsys.readouterr().err
+
+
+def test_plan_writes_the_output_contract(tmp_path, capsys):
+    path = write_stack(tmp_path, MINIMAL)
+    out = tmp_path / "out"
+    assert main(["plan", "--stack", str(path), "--out", str(out)]) == 0
+    assert "GpuPlatform gpu-cli" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["helm", "manifests", "plan.json"]
+    doc = json.loads((out / "plan.json").read_text())
+    assert doc["project"] == "gpu-platform" and doc["stack"] == "cli"
+    keys = {"urn", "type", "name", "parent", "custom", "provider", "dependencies", "inputs"}
+    assert all(set(r) == keys for r in doc["resources"])
+    urns = {r["urn"] for r in doc["resources"]}
+    for r in doc["resources"]:
+        assert r["parent"] is None or r["parent"] in urns
+        assert set(r["dependencies"]) <= urns
+    manifests = list((out / "manifests").glob("*.yaml"))
+    assert manifests
+    for m in manifests:
+        obj = yaml.safe_load(m.read_text())
+        assert obj["apiVersion"] and obj["kind"] and obj["metadata"]["name"]
+    for h in (out / "helm").glob("*.yaml"):
+        assert set(yaml.safe_load(h.read_text())) == {"name", "chart", "version", "repository", "namespace", "values"}
+    # The kubeconfig never appears in clear text.
+    text = (out / "plan.json").read_text()
+    assert "certificate-authority-data" not in text and "[secret]" in text
+
+
+def test_unexpected_errors_have_no_traceback_unless_debug(tmp_path, capsys, monkeypatch):
+    import gpu_platform.plan.runner as runner
+
+    def boom(*a, **k):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(runner, "run_stack", boom)
+    assert main(["plan", "--stack", "dev"]) == 1
+    err = capsys.readouterr().err
+    assert "kaboom" in err and "Traceback" not in err
+    with pytest.raises(RuntimeError):
+        main(["--debug", "plan", "--stack", "dev"])
