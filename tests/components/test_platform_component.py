@@ -1,0 +1,140 @@
+"""GpuPlatform under the mock engine: API auth, provider identity, parenting, names, ordering, secrets."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pytest
+
+from gpu_platform.components.platform import GpuPlatform
+from gpu_platform.plan import SECRET, run_program
+
+SPEC = {
+    "environment": "prod",
+    "region": "us-east-1",
+    "cluster": {
+        "name": "gpu-ct",
+        "endpoint": {"public": False, "private_access_cidrs": ["10.100.0.0/16"]},
+        "admins": [
+            {"name": "ops", "principal_arn": "arn:aws:iam::123456789012:role/ops"},
+            {"name": "ml", "principal_arn": "arn:aws:iam::123456789012:role/ml", "policy": "edit", "namespaces": ["models"]},
+        ],
+    },
+    "network": {"az_count": 3, "nat": "one_per_az", "vpc_cidr": "10.40.0.0/16"},
+}
+
+
+@pytest.fixture(scope="module")
+def plan():
+    def program():
+        platform = GpuPlatform("p", SPEC)
+        pulumi.export("kubeconfig", platform.kubeconfig)
+        pulumi.export("endpoint", platform.endpoint)
+
+    return run_program(program, stack="test", config={"aws:region": "us-east-1"})
+
+
+def test_cluster_uses_api_authentication_and_access_entries(plan):
+    [cluster] = plan.by_type("eks:index:Cluster")
+    inputs = cluster.inputs
+    assert inputs["authenticationMode"] == "API"
+    assert inputs["name"] == "gpu-ct" and inputs["version"] == "1.34"
+    assert inputs["skipDefaultNodeGroup"] is True and inputs["createOidcProvider"] is True
+    assert inputs["endpointPublicAccess"] is False and inputs["endpointPrivateAccess"] is True
+    assert "publicAccessCidrs" not in inputs
+    ml = inputs["accessEntries"]["ml"]["accessPolicies"]["edit"]
+    assert ml["accessScope"] == {"type": "namespace", "namespaces": ["models"]}
+    assert ml["policyArn"].endswith("AmazonEKSEditPolicy")
+    assert inputs["encryptionConfigKeyArn"].startswith("arn:aws:kms:us-east-1:")
+
+
+def test_private_endpoint_gets_its_access_paths(plan):
+    rules = plan.by_type("aws:ec2/securityGroupRule:SecurityGroupRule")
+    assert [r.inputs["cidrBlocks"] for r in rules] == [["10.100.0.0/16"]]
+    assert rules[0].inputs["fromPort"] == 443
+
+
+def test_kubernetes_provider_has_stable_cluster_identifier_and_secret_kubeconfig(plan):
+    [provider] = plan.by_type("pulumi:providers:kubernetes")
+    assert provider.inputs["clusterIdentifier"] == "gpu-ct"
+    assert provider.inputs["kubeconfig"] == SECRET
+    for r in plan.kubernetes_objects():
+        assert r.provider == provider.urn, f"{r.name} does not use the cluster's provider"
+
+
+def test_every_child_is_parented_under_the_component(plan):
+    [root] = plan.by_type("gpu-platform:index:GpuPlatform")
+    inside = {r.urn for r in plan.descendants(root.urn)}
+    outside = [r.name for r in plan.resources if r.urn not in inside and r.urn != root.urn and r.type != "pulumi:pulumi:Stack"]
+    assert not outside, f"resources not parented under GpuPlatform: {outside}"
+
+
+def test_kubernetes_objects_have_explicit_names(plan):
+    for r in plan.kubernetes_objects():
+        assert r.inputs["metadata"].get("name"), f"{r.name} relies on auto-naming"
+
+
+def test_network_layout(plan):
+    subnets = plan.by_type("aws:ec2/subnet:Subnet")
+    assert len(subnets) == 6
+    private = [s for s in subnets if "kubernetes.io/role/internal-elb" in s.inputs["tags"]]
+    assert len(private) == 3
+    assert all(s.inputs["tags"]["karpenter.sh/discovery"] == "gpu-ct" for s in private)
+    assert len(plan.by_type("aws:ec2/natGateway:NatGateway")) == 3
+
+
+def test_system_node_group_is_hardened_and_waits_for_the_cluster(plan):
+    [ng] = plan.by_type("aws:eks/nodeGroup:NodeGroup")
+    [cluster] = plan.by_type("eks:index:Cluster")
+    [lt] = plan.by_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert plan.depends_on(ng, cluster)
+    assert ng.inputs["labels"] == {"gpu-platform.io/node-role": "system"}
+    assert ng.inputs["capacityType"] == "ON_DEMAND"
+    assert lt.inputs["metadataOptions"]["httpTokens"] == "required"
+    assert lt.inputs["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
+
+
+def test_pod_identity_agent_and_ebs_csi_addons(plan):
+    addons = {a.inputs["addonName"]: a for a in plan.by_type("aws:eks/addon:Addon")}
+    assert {"eks-pod-identity-agent", "aws-ebs-csi-driver"} <= set(addons)
+    ebs = addons["aws-ebs-csi-driver"]
+    assert ebs.inputs["podIdentityAssociations"][0]["serviceAccount"] == "ebs-csi-controller-sa"
+    assert plan.depends_on(ebs, addons["eks-pod-identity-agent"])
+
+
+def test_outputs_hide_kubeconfig_and_expose_endpoint(plan):
+    assert plan.outputs["kubeconfig"] == SECRET
+    assert plan.outputs["endpoint"].startswith("https://") and plan.outputs["endpoint"].endswith(".eks.amazonaws.com")
+
+
+def test_invalid_dict_args_fail_before_any_resource():
+    registered = []
+
+    def program():
+        registered.append(1)
+        GpuPlatform("bad", {**SPEC, "cluster": {"name": "gpu-ct", "kubernetes_version": "1.10"}})
+
+    with pytest.raises(pulumi.InputPropertiesError) as info:
+        run_program(program, stack="test")
+    assert "cluster.kubernetes_version" in str(info.value)
+    assert info.value.errors[0]["property_path"] == "cluster.kubernetes_version"
+
+
+def test_two_runs_produce_identical_plans(plan):
+    again = run_program(lambda: GpuPlatform("p", SPEC), stack="test", config={"aws:region": "us-east-1"})
+    first = [r for r in plan.to_json()["resources"]]
+    assert json.dumps(again.to_json()["resources"]) == json.dumps(first)
+
+
+def test_unknown_invokes_fail_loudly():
+    import pulumi_aws as aws
+
+    from gpu_platform.plan import UnknownInvokeError
+
+    def program():
+        aws.ec2.get_vpc(default=True)
+
+    with pytest.raises(Exception) as info:
+        run_program(program, stack="test")
+    assert isinstance(info.value, UnknownInvokeError) or "does not model the invoke" in str(info.value)
