@@ -10,6 +10,18 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
+# pulumi_aws.ec2's package __init__ loads ~200 resource modules (~0.6 s); importing the modules we use directly keeps
+# `plan` close to the engine's floor (see benchmarks/bench_plan.py).
+from pulumi_aws.ec2.eip import Eip
+from pulumi_aws.ec2.internet_gateway import InternetGateway
+from pulumi_aws.ec2.launch_template import LaunchTemplate
+from pulumi_aws.ec2.nat_gateway import NatGateway
+from pulumi_aws.ec2.route_table import RouteTable
+from pulumi_aws.ec2.route_table_association import RouteTableAssociation
+from pulumi_aws.ec2.security_group_rule import SecurityGroupRule
+from pulumi_aws.ec2.subnet import Subnet
+from pulumi_aws.ec2.vpc import Vpc
+
 from ..render import cluster as rc
 from ..render import network as rn
 from ..render.iam import NODE_ROLE_POLICIES, service_trust_policy
@@ -35,7 +47,7 @@ class Network(pulumi.ComponentResource):
         zones = spec.network.availability_zones or self._zones(spec, child)
         layout = rn.subnet_layout(spec.network.vpc_cidr, zones)
 
-        vpc = aws.ec2.Vpc(
+        vpc = Vpc(
             f"{name}-vpc",
             cidr_block=spec.network.vpc_cidr,
             enable_dns_hostnames=True,
@@ -43,10 +55,10 @@ class Network(pulumi.ComponentResource):
             tags={**tags, "Name": f"{spec.cluster.name}-vpc"},
             opts=child,
         )
-        igw = aws.ec2.InternetGateway(
+        igw = InternetGateway(
             f"{name}-igw", vpc_id=vpc.id, tags={**tags, "Name": f"{spec.cluster.name}-igw"}, opts=child
         )
-        public_rt = aws.ec2.RouteTable(
+        public_rt = RouteTable(
             f"{name}-public-rt",
             vpc_id=vpc.id,
             routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}],
@@ -55,7 +67,7 @@ class Network(pulumi.ComponentResource):
         )
         public, private = [], []
         for z in layout:
-            pub = aws.ec2.Subnet(
+            pub = Subnet(
                 f"{name}-public-{z.zone}",
                 vpc_id=vpc.id,
                 cidr_block=z.public_cidr,
@@ -64,15 +76,15 @@ class Network(pulumi.ComponentResource):
                 tags={**tags, **rn.public_subnet_tags(spec, z.zone)},
                 opts=child,
             )
-            aws.ec2.RouteTableAssociation(
+            RouteTableAssociation(
                 f"{name}-public-{z.zone}", subnet_id=pub.id, route_table_id=public_rt.id, opts=child
             )
             public.append(pub)
         nats = []
         for zone in rn.nat_zones(spec.network.nat, zones):
-            eip = aws.ec2.Eip(f"{name}-nat-{zone}", domain="vpc", tags={**tags, "Name": f"{spec.cluster.name}-nat-{zone}"}, opts=child)
+            eip = Eip(f"{name}-nat-{zone}", domain="vpc", tags={**tags, "Name": f"{spec.cluster.name}-nat-{zone}"}, opts=child)
             nats.append(
-                aws.ec2.NatGateway(
+                NatGateway(
                     f"{name}-nat-{zone}",
                     allocation_id=eip.id,
                     subnet_id=public[zones.index(zone)].id,
@@ -82,14 +94,14 @@ class Network(pulumi.ComponentResource):
             )
         for z in layout:
             nat = nats[rn.nat_for_zone(spec.network.nat, zones, z.zone)]
-            rt = aws.ec2.RouteTable(
+            rt = RouteTable(
                 f"{name}-private-{z.zone}",
                 vpc_id=vpc.id,
                 routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}],
                 tags={**tags, "Name": f"{spec.cluster.name}-private-{z.zone}"},
                 opts=child,
             )
-            sub = aws.ec2.Subnet(
+            sub = Subnet(
                 f"{name}-private-{z.zone}",
                 vpc_id=vpc.id,
                 cidr_block=z.private_cidr,
@@ -97,7 +109,7 @@ class Network(pulumi.ComponentResource):
                 tags={**tags, **rn.private_subnet_tags(spec, z.zone)},
                 opts=child,
             )
-            aws.ec2.RouteTableAssociation(f"{name}-private-{z.zone}", subnet_id=sub.id, route_table_id=rt.id, opts=child)
+            RouteTableAssociation(f"{name}-private-{z.zone}", subnet_id=sub.id, route_table_id=rt.id, opts=child)
             private.append(sub)
 
         self.zones = zones
@@ -197,7 +209,7 @@ class GpuPlatform(pulumi.ComponentResource):
 
         if endpoint.private_access_cidrs:
             for i, cidr in enumerate(endpoint.private_access_cidrs):
-                aws.ec2.SecurityGroupRule(
+                SecurityGroupRule(
                     f"{name}-api-access-{i}",
                     type="ingress",
                     description=f"Kubernetes API from {cidr} (private endpoint access path)",
@@ -219,7 +231,7 @@ class GpuPlatform(pulumi.ComponentResource):
         )
         attachments = attach_managed_policies(f"{name}-system-node", node_role, NODE_ROLE_POLICIES, self)
         lt = rc.launch_template_args(spec.system_nodes.disk_size_gib)
-        launch_template = aws.ec2.LaunchTemplate(
+        launch_template = LaunchTemplate(
             f"{name}-system",
             name_prefix=f"{spec.cluster.name}-system-",
             metadata_options=lt["metadata_options"],
