@@ -50,8 +50,8 @@ def _summary_table(plan) -> Table:
     from .plan.output import summarize
 
     table = Table(title=f"Plan for stack {plan.stack}: {len(plan.resources)} resources", show_lines=False)
-    table.add_column("component")
-    table.add_column("type")
+    table.add_column("component", overflow="fold")
+    table.add_column("type", overflow="fold")
     table.add_column("count", justify="right")
     for component, counts in summarize(plan).items():
         first = True
