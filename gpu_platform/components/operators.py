@@ -1,0 +1,107 @@
+"""`Operators`: cert-manager, KServe, KubeRay, KEDA and kube-prometheus-stack as ordered Helm releases, plus the
+platform's Grafana dashboards and PrometheusRules.
+
+Thin: values, namespaces and install order come from :func:`render.operators.operator_releases`; dashboards and
+rules from :mod:`render.observability`. This class only registers them with the right parents and dependencies.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+import pulumi
+from pulumi_kubernetes.helm.v3 import Release, RepositoryOptsArgs
+
+from ..render import observability as obs
+from ..render.labels import MONITORING_NAMESPACE, PROMETHEUS_RELEASE, PROMETHEUS_URL
+from ..render.operators import ReleasePlan, operator_releases
+from ..spec import PlatformSpec
+from ._k8s import apply_object
+from ._validate import validated
+
+
+class Operators(pulumi.ComponentResource):
+    """The operators ModelDeployments need, installed in order on the system nodes, and the monitoring stack.
+
+    Pass the cluster's Kubernetes provider through ``opts.provider`` (or ``opts.providers``) and, in ``opts``,
+    whatever must exist first (the system node group, the default StorageClass). Accepts a :class:`PlatformSpec`
+    or a plain dict; only ``environment`` and ``operators`` (and the cluster name, for metric labels) are used.
+    """
+
+    releases: dict[str, Release]
+    """Helm releases by key (`cert-manager`, `kserve-crd`, `kserve-resources`, `kuberay-operator`, `keda`,
+    `keda-add-ons-http`, `kube-prometheus-stack`); only the enabled ones."""
+    prometheus_url: Optional[str]
+    """In-cluster Prometheus URL (KEDA Prometheus triggers, KServe external metrics), or None without monitoring."""
+
+    def __init__(
+        self,
+        name: str,
+        spec: Union[PlatformSpec, dict[str, Any]],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        spec = validated(PlatformSpec, spec)
+        super().__init__("gpu-platform:index:Operators", name, None, opts)
+        self.spec = spec
+        plans = operator_releases(spec)
+
+        self.releases = {}
+        for plan in plans:
+            self.releases[plan.key] = self._release(name, plan)
+
+        monitoring = self.releases.get("kube-prometheus-stack")
+        self.custom_resources: list[pulumi.Resource] = []
+        if monitoring is not None:
+            # Custom resources after the release that brings their CRDs (and the namespace), removed before it.
+            after = pulumi.ResourceOptions(parent=self, depends_on=[monitoring])
+            rules = obs.platform_rules(spec.operators.monitoring.alerts)
+            self.custom_resources.append(apply_object(f"{name}-{rules['metadata']['name']}", rules, after))
+            if spec.operators.monitoring.grafana.enabled:
+                for cm in obs.dashboard_configmaps():
+                    self.custom_resources.append(apply_object(f"{name}-{cm['metadata']['name']}", cm, after))
+
+        self.prometheus_url = PROMETHEUS_URL if monitoring is not None else None
+        self.register_outputs(
+            {
+                "releases": {key: r.name for key, r in self.releases.items()},
+                "prometheusUrl": self.prometheus_url,
+            }
+        )
+
+    def _release(self, name: str, plan: ReleasePlan) -> Release:
+        chart = plan.chart
+        depends = [self.releases[k] for k in plan.depends_on if k in self.releases]
+        return Release(
+            f"{name}-{plan.key}",
+            name=plan.release,
+            chart=chart.chart,
+            version=chart.version,
+            # oci:// charts carry their registry in the chart reference.
+            repository_opts=RepositoryOptsArgs(repo=chart.repository) if chart.repository else None,
+            namespace=plan.namespace,
+            create_namespace=True,
+            values=plan.values,
+            timeout=plan.timeout_seconds,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
+        )
+
+    def extras(self) -> dict[str, Any]:
+        """Handles published on ``PlatformRef.extras`` for later components (None where disabled)."""
+        r = self.releases
+        return {
+            "cert_manager": r.get("cert-manager"),
+            "kserve": r.get("kserve-resources"),
+            "kuberay": r.get("kuberay-operator"),
+            "keda": r.get("keda"),
+            "keda_http": r.get("keda-add-ons-http"),
+            "monitoring": r.get("kube-prometheus-stack"),
+            "prometheus_url": self.prometheus_url,
+            "prometheus_release": PROMETHEUS_RELEASE if self.prometheus_url else None,
+            "monitoring_namespace": MONITORING_NAMESPACE if self.prometheus_url else None,
+        }
+
+    def workload_dependencies(self) -> list[pulumi.Resource]:
+        """What workloads (InferenceServices, RayServices, ScaledObjects) must wait for: the controllers whose CRDs
+        and webhooks they use."""
+        keys = ("kserve-resources", "kuberay-operator", "keda", "keda-add-ons-http")
+        return [self.releases[k] for k in keys if k in self.releases]
