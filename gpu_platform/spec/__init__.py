@@ -1,6 +1,19 @@
 """Typed configuration (pydantic v2): the first stage of spec → sizing → render → components → engine."""
 
 from ._base import FieldError, SpecError, SpecModel, validate_spec
+from .operators import (
+    AlertingSpec,
+    AlertmanagerSpec,
+    CertManagerSpec,
+    GrafanaSpec,
+    KedaSpec,
+    KServeSpec,
+    KubeRaySpec,
+    MonitoringSpec,
+    OperatorsSpec,
+    PrometheusSpec,
+    ResourcesSpec,
+)
 from .platform import (
     SUPPORTED_KUBERNETES_VERSIONS,
     AccessEntrySpec,
@@ -18,6 +31,17 @@ from .platform import (
 )
 
 __all__ = [
+    "AlertingSpec",
+    "AlertmanagerSpec",
+    "CertManagerSpec",
+    "GrafanaSpec",
+    "KServeSpec",
+    "KedaSpec",
+    "KubeRaySpec",
+    "MonitoringSpec",
+    "OperatorsSpec",
+    "PrometheusSpec",
+    "ResourcesSpec",
     "SUPPORTED_KUBERNETES_VERSIONS",
     "AccessEntrySpec",
     "AccessPolicy",

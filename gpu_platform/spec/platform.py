@@ -10,6 +10,7 @@ from typing import Optional
 from pydantic import Field, field_validator, model_validator
 
 from ._base import FieldError, SpecModel
+from .operators import OperatorsSpec
 
 # EKS versions this release is built and tested against. The floor is the oldest version in EKS standard
 # support when the catalog was last reviewed; the ceiling is the newest that Karpenter 1.14 supports.
@@ -306,6 +307,9 @@ class PlatformSpec(SpecModel):
     """Managed node group for controllers."""
     tags: dict[str, str] = Field(default_factory=dict)
     """AWS tags applied to every taggable resource (cost attribution); `environment` and `cluster` are added."""
+    operators: OperatorsSpec = Field(default_factory=OperatorsSpec)
+    """Cluster operators (cert-manager, KServe, KubeRay, KEDA) and monitoring (kube-prometheus-stack, dashboards,
+    alerts); all on the system nodes. Production must keep monitoring, Alertmanager and persistent Prometheus."""
 
     @field_validator("region")
     @classmethod
@@ -323,6 +327,14 @@ class PlatformSpec(SpecModel):
             if not 1 <= len(key) <= 128 or len(str(value)) > 256:
                 raise ValueError(f"tag {key!r}: keys are 1–128 and values at most 256 characters")
         return v
+
+    @model_validator(mode="after")
+    def _operators_for_environment(self) -> "PlatformSpec":
+        try:
+            self.operators.check_environment(self.environment is Environment.PROD)
+        except FieldError as exc:
+            raise FieldError(f"operators.{exc.field}", exc.message) from None
+        return self
 
     @model_validator(mode="after")
     def _zones_in_region(self) -> "PlatformSpec":
