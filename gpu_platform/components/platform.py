@@ -30,6 +30,7 @@ from ..spec import PlatformSpec
 from ._iam import attach_managed_policies, pod_identity_role
 from ._k8s import apply_object
 from ._validate import validated
+from .operators import Operators
 from .ref import PlatformRef
 
 
@@ -298,7 +299,16 @@ class GpuPlatform(pulumi.ComponentResource):
             opts=child,
         )
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[ebs_csi])
-        apply_object(f"{name}-gp3", rc.default_storage_class(), k8s_opts)
+        storage_class = apply_object(f"{name}-gp3", rc.default_storage_class(), k8s_opts)
+
+        # Operators (cert-manager, KServe, KubeRay, KEDA, kube-prometheus-stack): controllers on the system node
+        # group only (nodeSelector node-role=system, no GPU tolerations); Prometheus claims from the gp3 class.
+        operators = Operators(
+            f"{name}-operators",
+            spec,
+            depends_on=[system_nodes, storage_class],
+            opts=pulumi.ResourceOptions(parent=self, provider=self.provider),
+        )
 
         self.endpoint = cluster.kubeconfig_json.apply(lambda kc: json.loads(kc)["clusters"][0]["cluster"]["server"])
         self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
@@ -315,6 +325,10 @@ class GpuPlatform(pulumi.ComponentResource):
             spec=spec,
             depends_on=[system_nodes],
         )
+        self.operators = operators
+        self.ref.extras.update(operators.extras())
+        # Workloads (InferenceServices, RayServices, ScaledObjects) need the controllers' CRDs and webhooks.
+        self.ref.depends_on.extend(operators.workload_dependencies())
         self.register_outputs(
             {
                 "clusterName": self.cluster_name,
