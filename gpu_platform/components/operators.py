@@ -23,9 +23,10 @@ from ._validate import validated
 class Operators(pulumi.ComponentResource):
     """The operators ModelDeployments need, installed in order on the system nodes, and the monitoring stack.
 
-    Pass the cluster's Kubernetes provider through ``opts.provider`` (or ``opts.providers``) and, in ``opts``,
-    whatever must exist first (the system node group, the default StorageClass). Accepts a :class:`PlatformSpec`
-    or a plain dict; only ``environment`` and ``operators`` (and the cluster name, for metric labels) are used.
+    Pass the cluster's Kubernetes provider through ``opts.provider`` and, in ``depends_on``, what every release
+    must wait for (the system node group the controllers run on, the default StorageClass Prometheus claims from);
+    children do not inherit a component's ``depends_on``, so each release gets it explicitly. Accepts a
+    :class:`PlatformSpec` or a plain dict; only ``environment``, ``cluster.name`` and ``operators`` are used.
     """
 
     releases: dict[str, Release]
@@ -38,11 +39,14 @@ class Operators(pulumi.ComponentResource):
         self,
         name: str,
         spec: Union[PlatformSpec, dict[str, Any]],
+        *,
+        depends_on: Optional[list[pulumi.Resource]] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
         spec = validated(PlatformSpec, spec)
         super().__init__("gpu-platform:index:Operators", name, None, opts)
         self.spec = spec
+        self._depends_on = list(depends_on or [])
         plans = operator_releases(spec)
 
         self.releases = {}
@@ -53,7 +57,7 @@ class Operators(pulumi.ComponentResource):
         self.custom_resources: list[pulumi.Resource] = []
         if monitoring is not None:
             # Custom resources after the release that brings their CRDs (and the namespace), removed before it.
-            after = pulumi.ResourceOptions(parent=self, depends_on=[monitoring])
+            after = pulumi.ResourceOptions(parent=self, depends_on=[*self._depends_on, monitoring])
             rules = obs.platform_rules(spec.operators.monitoring.alerts)
             self.custom_resources.append(apply_object(f"{name}-{rules['metadata']['name']}", rules, after))
             if spec.operators.monitoring.grafana.enabled:
@@ -70,7 +74,7 @@ class Operators(pulumi.ComponentResource):
 
     def _release(self, name: str, plan: ReleasePlan) -> Release:
         chart = plan.chart
-        depends = [self.releases[k] for k in plan.depends_on if k in self.releases]
+        depends = [*self._depends_on, *(self.releases[k] for k in plan.depends_on)]
         return Release(
             f"{name}-{plan.key}",
             name=plan.release,
