@@ -1,0 +1,1024 @@
+"""Pure rendering of a model deployment: vLLM 0.33 arguments and every Kubernetes object a backend needs.
+
+Backends (chosen by :mod:`gpu_platform.sizing`):
+
+- ``kserve``: an ``InferenceService`` in Standard mode on the pinned vLLM ``ClusterServingRuntime``; KServe creates
+  the Deployment, the ``<name>-predictor`` Service and (autoscalerClass ``keda``) the KEDA ScaledObject from
+  ``predictor.autoScaling``.
+- ``rayservice``: a KubeRay ``RayService`` running Ray Serve's vLLM app across nodes (pipeline parallel between nodes,
+  tensor parallel within); Ray Serve autoscales replicas and the in-tree autoscaler adds worker groups.
+- ``deployment``: a plain Deployment + Service + KEDA ``ScaledObject``.
+
+Every function returns complete objects (apiVersion, kind, metadata) ready for ``apply_object``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import yaml
+
+from ..catalog.versions import image
+from ..sizing import PROBE_PERIOD_S, Sizing
+from ..spec.model import Backend, ModelSpec, Priority
+from .labels import (
+    DOMAIN,
+    GPU_CLASS_LABEL,
+    GPU_RESOURCE,
+    GPU_TOLERATION,
+    MANAGED_BY,
+    MONITORING_NAMESPACE,
+    PROMETHEUS_URL,
+    PROXY_NAMESPACE,
+)
+
+MODEL_LABEL = f"{DOMAIN}/model"
+"""Pod label carrying the workload name (`<model>` or `<model>-canary`); selectors for PDBs and policies."""
+MODEL_GROUP_LABEL = f"{DOMAIN}/model-group"
+"""Pod label carrying the ModelSpec name (shared by a model and its canary)."""
+ROLE_LABEL = f"{DOMAIN}/model-role"
+"""`server`, `ray-head`, `ray-worker` or `headroom`."""
+INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
+DO_NOT_DISRUPT = {"karpenter.sh/do-not-disrupt": "true"}
+
+RUNTIME_NAME = "vllm-0-33"
+"""The pinned vLLM ClusterServingRuntime (one per cluster, created by ModelServingBase)."""
+RUNTIME_FORMAT = "vLLM"
+SERVING_PORT = 8080
+"""vLLM listens here on every backend (KServe's predictor Service targets 8080)."""
+RAY_SERVE_PORT = 8000
+CACHE_MOUNT = "/models-cache"
+PREFERRED_PRESTOP_S = 15
+MAX_REQUEST_S = 120
+"""Longest generation we let finish during a drain (grace period = preStop + this)."""
+KUBERAY_OPERATOR_LABELS = {"app.kubernetes.io/name": "kuberay-operator"}
+POD_IDENTITY_AGENT_CIDR = "169.254.170.23/32"
+
+PRIORITY_CLASSES: dict[Priority, tuple[str, int]] = {
+    Priority.CRITICAL: ("gpu-model-critical", 100000),
+    Priority.STANDARD: ("gpu-model-standard", 10000),
+    Priority.BATCH: ("gpu-model-batch", 1000),
+}
+HEADROOM_PRIORITY_CLASS = ("gpu-headroom", -100)
+"""Placeholder pods: below every workload (negative, never preempting) so any real replica evicts them at once."""
+
+RAY_ACCELERATOR = {"l4": "L4", "a10g": "A10G", "l40s": "L40S", "a100": "A100", "h100": "H100"}
+
+# `vllm serve` flags that exist in vLLM 0.33.0 (facts.md); every flag we render must be in this set.
+VLLM_033_FLAGS = frozenset(
+    {
+        "--model", "--served-model-name", "--tensor-parallel-size", "--pipeline-parallel-size", "--max-model-len",
+        "--gpu-memory-utilization", "--device-memory-utilization", "--max-num-seqs", "--max-num-batched-tokens",
+        "--enable-prefix-caching", "--no-enable-prefix-caching", "--quantization", "--quantization-config", "--dtype",
+        "--download-dir", "--port", "--host", "--api-key", "--enable-log-requests", "--no-enable-log-requests",
+        "--disable-log-stats", "--kv-cache-dtype", "--enforce-eager", "--trust-remote-code", "--enable-chunked-prefill",
+        "--load-format", "--max-log-len", "--enable-auto-tool-choice", "--tool-call-parser", "--chat-template",
+        "--uvicorn-log-level", "--otlp-traces-endpoint", "--api-server-count", "--headless", "--config", "--revision",
+        "--runner", "--convert",
+    }
+)
+
+# Wake signal for scale-to-zero models: requests the LiteLLM proxy received for the model recently. The fallback
+# proxy may publish a better query in `PlatformRef.extras["model_wake_query"]` (a function of the served name).
+DEFAULT_WAKE_QUERY = 'sum(rate(litellm_proxy_total_requests_metric_total{{requested_model="{model}"}}[2m]))'
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def _meta(name: str, namespace: Optional[str] = None, labels: Optional[dict] = None, annotations: Optional[dict] = None):
+    meta: dict[str, Any] = {"name": name, "labels": {**MANAGED_BY, **(labels or {})}}
+    if namespace:
+        meta["namespace"] = namespace
+    if annotations:
+        meta["annotations"] = annotations
+    return meta
+
+
+def endpoint_url(name: str, namespace: str, backend: Backend) -> str:
+    """The in-cluster OpenAI-compatible base URL (`http://…/v1`) of a model deployed as ``name``."""
+    if backend is Backend.KSERVE:
+        return f"http://{name}-predictor.{namespace}.svc.cluster.local/v1"
+    if backend is Backend.RAYSERVICE:
+        return f"http://{name}-serve-svc.{namespace}.svc.cluster.local:{RAY_SERVE_PORT}/v1"
+    if backend is Backend.DEPLOYMENT:
+        return f"http://{name}.{namespace}.svc.cluster.local/v1"
+    raise ValueError(f"endpoint_url needs a concrete backend, got {backend.value}")
+
+
+def scale_down_seconds(spec: ModelSpec, environment: str) -> int:
+    """Scale-down stabilisation: the spec's value, else 900 s in prod and 300 s elsewhere."""
+    value = spec.autoscaling.scale_down_stabilization_seconds
+    if value is not None:
+        return value
+    return 900 if environment == "prod" else 300
+
+
+def _gi(n: float) -> str:
+    return f"{int(n)}Gi"
+
+
+# ------------------------------------------------------------------------------------------------ vLLM args
+def vllm_flags(spec: ModelSpec, sizing: Sizing, *, revision: Optional[str] = None) -> list[str]:
+    """`vllm serve` flags (`--flag=value`) for ``spec`` as sized; the positional model goes first (see vllm_args).
+
+    The `=` form keeps list-valued flags (`--served-model-name`) from swallowing the next argument.
+    """
+    e = spec.engine
+    flags = [
+        f"--served-model-name={spec.model_name}",
+        f"--dtype={sizing.dtype}",
+        f"--max-model-len={sizing.context_length}",
+        f"--gpu-memory-utilization={e.gpu_memory_utilization}",
+        f"--tensor-parallel-size={sizing.tensor_parallel_size}",
+    ]
+    if sizing.pipeline_parallel_size > 1:
+        flags.append(f"--pipeline-parallel-size={sizing.pipeline_parallel_size}")
+    if spec.quantization is not None:
+        flags.append(f"--quantization={spec.quantization.value}")
+    if e.kv_cache_dtype.value != "auto":
+        flags.append(f"--kv-cache-dtype={e.kv_cache_dtype.value}")
+    if e.max_num_seqs is not None:
+        flags.append(f"--max-num-seqs={e.max_num_seqs}")
+    if e.max_num_batched_tokens is not None:
+        flags.append(f"--max-num-batched-tokens={e.max_num_batched_tokens}")
+    flags.append("--enable-prefix-caching" if e.enable_prefix_caching else "--no-enable-prefix-caching")
+    if e.enforce_eager:
+        flags.append("--enforce-eager")
+    if e.trust_remote_code:
+        flags.append("--trust-remote-code")
+    if spec.is_s3:
+        # Stream safetensors from S3 straight into GPU memory (Run:ai streamer; credentials from Pod Identity).
+        flags.append("--load-format=runai_streamer")
+    else:
+        rev = revision or spec.revision
+        if rev:
+            flags.append(f"--revision={rev}")
+        if spec.cache is not None:
+            flags.append(f"--download-dir={CACHE_MOUNT}")
+    flags += list(e.extra_args)
+    return flags
+
+
+def vllm_args(spec: ModelSpec, sizing: Sizing, *, revision: Optional[str] = None) -> list[str]:
+    """Arguments after `vllm serve`: the positional model, then flags."""
+    return [spec.model, *vllm_flags(spec, sizing, revision=revision)]
+
+
+def engine_kwargs(spec: ModelSpec, sizing: Sizing) -> dict[str, Any]:
+    """The same engine settings as vLLM EngineArgs keyword arguments (Ray Serve's `engine_kwargs`)."""
+    out: dict[str, Any] = {}
+    for flag in vllm_flags(spec, sizing):
+        key, _, value = flag[2:].partition("=")
+        if key == "served-model-name":
+            continue  # Ray Serve takes it from model_loading_config.model_id
+        if key.startswith("no-"):
+            out[key[3:].replace("-", "_")] = False
+            continue
+        key = key.replace("-", "_")
+        if not value:
+            out[key] = True
+        else:
+            try:
+                out[key] = json.loads(value)
+            except ValueError:
+                out[key] = value
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ pod pieces
+def container_security_context(*, non_root: bool = False) -> dict[str, Any]:
+    """No privilege escalation, no capabilities, RuntimeDefault seccomp. The vLLM image runs as root (it writes
+    its caches under /root), so non-root is applied only where the image allows (placeholders)."""
+    ctx: dict[str, Any] = {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    if non_root:
+        ctx.update({"runAsNonRoot": True, "runAsUser": 65534, "runAsGroup": 65534, "readOnlyRootFilesystem": True})
+    return ctx
+
+
+def pod_labels(spec: ModelSpec, workload: str, role: str) -> dict[str, str]:
+    return {
+        **MANAGED_BY,
+        MODEL_LABEL: workload,
+        MODEL_GROUP_LABEL: spec.name,
+        ROLE_LABEL: role,
+        "app.kubernetes.io/name": "vllm",
+        "app.kubernetes.io/instance": workload,
+    }
+
+
+def node_selector(sizing: Sizing) -> dict[str, str]:
+    """Land on the GPU class's NodePool, on the instance type sizing assumed (GPU count, CPU, memory)."""
+    return {GPU_CLASS_LABEL: sizing.gpu_class, INSTANCE_TYPE_LABEL: sizing.instance_type}
+
+
+def spread(workload: str) -> list[dict[str, Any]]:
+    """Prefer spreading replicas over zones and nodes; soft, because scarce GPUs must not block a scale-up."""
+    selector = {"matchLabels": {MODEL_LABEL: workload}}
+    return [
+        {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": selector}
+        for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+    ]
+
+
+def probes(sizing: Sizing, port: int) -> dict[str, Any]:
+    """Startup probe sized from the cold-start model; quick readiness; a gentle liveness that tolerates stalls."""
+    get = {"path": "/health", "port": port, "scheme": "HTTP"}
+    return {
+        "startupProbe": {
+            "httpGet": get,
+            "periodSeconds": PROBE_PERIOD_S,
+            "timeoutSeconds": 5,
+            "failureThreshold": sizing.startup_failure_threshold,
+        },
+        "readinessProbe": {"httpGet": get, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3},
+        "livenessProbe": {"httpGet": get, "periodSeconds": 30, "timeoutSeconds": 10, "failureThreshold": 5},
+    }
+
+
+def gpu_resources(sizing: Sizing) -> dict[str, Any]:
+    """GPU requests == limits (extended resources cannot overcommit); memory request == limit; CPU uncapped."""
+    gpus = str(sizing.gpus_per_pod)
+    return {
+        "requests": {"cpu": str(sizing.cpu), "memory": _gi(sizing.memory_gib), GPU_RESOURCE: gpus},
+        "limits": {"memory": _gi(sizing.memory_gib), GPU_RESOURCE: gpus},
+    }
+
+
+def _env(spec: ModelSpec, region: str, hf_secret: Optional[str]) -> list[dict[str, Any]]:
+    env = [
+        {"name": "VLLM_NO_USAGE_STATS", "value": "1"},
+        {"name": "DO_NOT_TRACK", "value": "1"},
+    ]
+    if spec.is_s3:
+        env += [{"name": "AWS_REGION", "value": region}, {"name": "AWS_DEFAULT_REGION", "value": region}]
+    if spec.cache is not None:
+        env.append({"name": "HF_HOME", "value": CACHE_MOUNT})
+    if hf_secret:
+        env.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": hf_secret, "key": "HF_TOKEN"}}})
+    return env
+
+
+def _volumes(spec: ModelSpec, sizing: Sizing) -> tuple[list[dict], list[dict]]:
+    volumes = [{"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": _gi(sizing.shm_gib)}}]
+    mounts = [{"name": "dshm", "mountPath": "/dev/shm"}]
+    if spec.cache is not None:
+        volumes.append({"name": "cache", "persistentVolumeClaim": {"claimName": cache_pvc_name(spec)}})
+        mounts.append({"name": "cache", "mountPath": CACHE_MOUNT})
+    return volumes, mounts
+
+
+def _prestop() -> dict[str, Any]:
+    # Let endpoints drop the pod before SIGTERM; vLLM then finishes in-flight requests within the grace period.
+    return {"preStop": {"sleep": {"seconds": PREFERRED_PRESTOP_S}}}
+
+
+def service_account_name(spec: ModelSpec) -> Optional[str]:
+    """The pod's service account: only S3 models need one (Pod Identity); others use none of the API."""
+    return spec.name if spec.is_s3 else None
+
+
+def hf_secret_name(spec: ModelSpec) -> str:
+    return f"{spec.name}-hf-token"
+
+
+def cache_pvc_name(spec: ModelSpec) -> str:
+    return f"{spec.name}-cache"
+
+
+def _pod_common(spec: ModelSpec, sizing: Sizing, workload: str) -> dict[str, Any]:
+    volumes, _ = _volumes(spec, sizing)
+    pod: dict[str, Any] = {
+        "priorityClassName": PRIORITY_CLASSES[spec.priority][0],
+        "nodeSelector": node_selector(sizing),
+        "tolerations": [dict(GPU_TOLERATION)],
+        "topologySpreadConstraints": spread(workload),
+        "terminationGracePeriodSeconds": PREFERRED_PRESTOP_S + MAX_REQUEST_S,
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+        "volumes": volumes,
+    }
+    sa = service_account_name(spec)
+    if sa:
+        pod["serviceAccountName"] = sa
+    return pod
+
+
+def _server_container(
+    spec: ModelSpec, sizing: Sizing, region: str, hf_secret: Optional[str], revision: Optional[str], name: str
+) -> dict[str, Any]:
+    _, mounts = _volumes(spec, sizing)
+    return {
+        "name": name,
+        "args": vllm_args(spec, sizing, revision=revision),
+        "env": _env(spec, region, hf_secret),
+        "resources": gpu_resources(sizing),
+        "volumeMounts": mounts,
+        "securityContext": container_security_context(),
+        "lifecycle": _prestop(),
+        **probes(sizing, SERVING_PORT),
+    }
+
+
+# ------------------------------------------------------------------------------------------------ autoscaling
+def queries(spec: ModelSpec, namespace: str) -> dict[str, str]:
+    """PromQL for the scaling signals (vLLM 0.33 metric names; `or vector(0)` keeps a model at zero readable)."""
+    sel = f'namespace="{namespace}",model_name="{spec.model_name}"'
+    return {
+        "waiting": f"sum(vllm:num_requests_waiting{{{sel}}}) or vector(0)",
+        "kv_cache": f"avg(vllm:kv_cache_usage_perc{{{sel}}}) or vector(0)",
+    }
+
+
+def wake_query(spec: ModelSpec, template: Optional[str] = None) -> str:
+    """A 0/1 signal that wakes a scaled-to-zero model when the proxy sees requests for it."""
+    base = (template or DEFAULT_WAKE_QUERY).format(model=spec.model_name)
+    return f"clamp_max({base}, 1) or vector(0)"
+
+
+def hpa_behavior(spec: ModelSpec, environment: str) -> dict[str, Any]:
+    """Fast up (no stabilisation, double or +2 pods per minute); slow, one-at-a-time down."""
+    return {
+        "scaleUp": {
+            "stabilizationWindowSeconds": 0,
+            "selectPolicy": "Max",
+            "policies": [
+                {"type": "Pods", "value": 2, "periodSeconds": 60},
+                {"type": "Percent", "value": 100, "periodSeconds": 60},
+            ],
+        },
+        "scaleDown": {
+            "stabilizationWindowSeconds": scale_down_seconds(spec, environment),
+            "selectPolicy": "Min",
+            "policies": [{"type": "Pods", "value": 1, "periodSeconds": 300}],
+        },
+    }
+
+
+def _isvc_metrics(spec: ModelSpec, namespace: str, wake: Optional[str]) -> list[dict[str, Any]]:
+    a = spec.autoscaling
+    q = queries(spec, namespace)
+
+    def ext(query: str, target: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "External",
+            "external": {
+                "metric": {"backend": "prometheus", "serverAddress": PROMETHEUS_URL, "query": query},
+                "target": target,
+            },
+        }
+
+    metrics = [ext(q["waiting"], {"type": "AverageValue", "averageValue": str(a.target_waiting_requests)})]
+    if a.target_kv_cache_usage is not None:
+        metrics.append(ext(q["kv_cache"], {"type": "Value", "value": _quantity(a.target_kv_cache_usage)}))
+    if a.scale_to_zero:
+        # Target 1 on a 0/1 signal never adds replicas; it only activates the model from zero.
+        metrics.append(ext(wake_query(spec, wake), {"type": "Value", "value": "1"}))
+    return metrics
+
+
+def _quantity(x: float) -> str:
+    """A Kubernetes quantity for a fraction (0.85 → 850m)."""
+    return f"{round(x * 1000)}m"
+
+
+# ------------------------------------------------------------------------------------------------ cluster-scoped
+def cluster_serving_runtime() -> dict[str, Any]:
+    """The pinned vLLM 0.33 runtime every InferenceService names (no `latest`, unlike KServe's built-in one)."""
+    img = image("vllm")
+    return {
+        "apiVersion": "serving.kserve.io/v1alpha1",
+        "kind": "ClusterServingRuntime",
+        "metadata": _meta(RUNTIME_NAME, labels={"app.kubernetes.io/version": img.tag}),
+        "spec": {
+            "supportedModelFormats": [{"name": RUNTIME_FORMAT, "version": "1", "autoSelect": False}],
+            "protocolVersions": ["v1"],
+            "containers": [
+                {
+                    "name": "kserve-container",
+                    "image": img.ref,
+                    "command": ["vllm", "serve"],
+                    "args": [f"--port={SERVING_PORT}"],
+                    "ports": [{"containerPort": SERVING_PORT, "protocol": "TCP", "name": "http"}],
+                    "securityContext": container_security_context(),
+                }
+            ],
+        },
+    }
+
+
+def priority_classes() -> list[dict[str, Any]]:
+    """PriorityClasses for model pods and the preemptible, never-preempting warm-headroom placeholders."""
+    out = [
+        {
+            "apiVersion": "scheduling.k8s.io/v1",
+            "kind": "PriorityClass",
+            "metadata": _meta(name),
+            "value": value,
+            "globalDefault": False,
+            "description": f"gpu-platform model pods ({prio.value})",
+        }
+        for prio, (name, value) in PRIORITY_CLASSES.items()
+    ]
+    name, value = HEADROOM_PRIORITY_CLASS
+    out.append(
+        {
+            "apiVersion": "scheduling.k8s.io/v1",
+            "kind": "PriorityClass",
+            "metadata": _meta(name),
+            "value": value,
+            "globalDefault": False,
+            "preemptionPolicy": "Never",
+            "description": "gpu-platform warm-headroom placeholders: evicted first, never evict anything",
+        }
+    )
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ namespace
+def namespace_objects(namespace: str, gpu_quota: int) -> list[tuple[str, dict[str, Any]]]:
+    """The model namespace with default-deny policies (ingress only from the proxy and Prometheus), a GPU quota
+    and container defaults. ``gpu_quota`` caps the GPUs all pods in the namespace may request."""
+    ns_labels = {"pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted"}
+    model_pods = {"matchExpressions": [{"key": MODEL_LABEL, "operator": "Exists"}]}
+    return [
+        ("namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(namespace, labels=ns_labels)}),
+        (
+            "default-deny",
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": _meta("default-deny", namespace),
+                "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+            },
+        ),
+        (
+            "allow-proxy-and-prometheus",
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": _meta("allow-proxy-and-prometheus", namespace),
+                "spec": {
+                    "podSelector": model_pods,
+                    "policyTypes": ["Ingress"],
+                    "ingress": [
+                        {
+                            "from": [
+                                {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}}
+                                for ns in (PROXY_NAMESPACE, MONITORING_NAMESPACE)
+                            ],
+                            "ports": [
+                                {"protocol": "TCP", "port": SERVING_PORT},
+                                {"protocol": "TCP", "port": RAY_SERVE_PORT},
+                            ],
+                        }
+                    ],
+                },
+            },
+        ),
+        (
+            "allow-egress",
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": _meta("allow-egress", namespace),
+                "spec": {
+                    "podSelector": {},
+                    "policyTypes": ["Egress"],
+                    "egress": [
+                        # DNS.
+                        {
+                            "to": [
+                                {
+                                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                                }
+                            ],
+                            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                        },
+                        # EKS Pod Identity agent (credentials for S3 weights).
+                        {"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT_CIDR}}], "ports": [{"protocol": "TCP", "port": 80}]},
+                        # Weights: Hugging Face Hub and S3 over TLS.
+                        {"ports": [{"protocol": "TCP", "port": 443}]},
+                    ],
+                },
+            },
+        ),
+        (
+            "gpu-quota",
+            {
+                "apiVersion": "v1",
+                "kind": "ResourceQuota",
+                "metadata": _meta("gpu-quota", namespace),
+                "spec": {"hard": {f"requests.{GPU_RESOURCE}": str(gpu_quota)}},
+            },
+        ),
+        (
+            "limits",
+            {
+                "apiVersion": "v1",
+                "kind": "LimitRange",
+                "metadata": _meta("limits", namespace),
+                "spec": {
+                    "limits": [
+                        {
+                            "type": "Container",
+                            "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
+                            "default": {"memory": "512Mi"},
+                            "max": {GPU_RESOURCE: "8"},
+                        }
+                    ]
+                },
+            },
+        ),
+    ]
+
+
+def gpu_quota(specs: list[ModelSpec], sizings: list[Sizing]) -> int:
+    """GPUs a namespace needs at peak: max replicas, canary and headroom placeholders of every model in it."""
+    total = 0
+    for spec, s in zip(specs, sizings):
+        replicas = spec.autoscaling.max_replicas + (spec.canary.replicas if spec.canary else 0) + spec.headroom_replicas
+        total += replicas * s.gpus_per_replica
+    return total
+
+
+# ------------------------------------------------------------------------------------------------ per model
+@dataclass
+class RenderedModel:
+    """Everything one ModelDeployment registers, in order, plus its outputs."""
+
+    objects: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """``(part, object)``: the component registers each as ``f"{name}-{part}"``."""
+    endpoint: str = ""
+    canary_endpoint: Optional[str] = None
+    s3_policy: Optional[str] = None
+    """Read-only IAM policy JSON for the model's Pod Identity role (S3 sources)."""
+    hf_secret: Optional[str] = None
+    """Name of the Secret that must carry `HF_TOKEN` (filled by the component with a Pulumi secret)."""
+
+
+def s3_read_policy(spec: ModelSpec) -> Optional[str]:
+    """Least-privilege read of the weights prefix (and decrypt with its KMS key, if any)."""
+    if not spec.is_s3:
+        return None
+    bucket, prefix = spec.s3_bucket, spec.s3_prefix
+    objects = f"arn:aws:s3:::{bucket}/{prefix}/*" if prefix else f"arn:aws:s3:::{bucket}/*"
+    list_stmt: dict[str, Any] = {"Sid": "ListWeights", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": f"arn:aws:s3:::{bucket}"}
+    if prefix:
+        list_stmt["Condition"] = {"StringLike": {"s3:prefix": [f"{prefix}/*", prefix]}}
+    statements = [
+        {"Sid": "ReadWeights", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": objects},
+        list_stmt,
+    ]
+    if spec.source.s3_kms_key_arn:
+        statements.append(
+            {"Sid": "DecryptWeights", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": spec.source.s3_kms_key_arn}
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
+
+
+def _pdb(name: str, namespace: str, workload: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": _meta(name, namespace),
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {MODEL_LABEL: workload}}},
+    }
+
+
+def inference_service(
+    spec: ModelSpec,
+    sizing: Sizing,
+    *,
+    environment: str,
+    region: str,
+    workload: Optional[str] = None,
+    revision: Optional[str] = None,
+    replicas: Optional[tuple[int, int]] = None,
+    wake: Optional[str] = None,
+    hf_secret: Optional[str] = None,
+) -> dict[str, Any]:
+    """KServe InferenceService (Standard mode, KEDA autoscaler) on the pinned vLLM ClusterServingRuntime."""
+    workload = workload or spec.name
+    ns = spec.namespace
+    lo, hi = replicas or (spec.autoscaling.min_replicas, spec.autoscaling.max_replicas)
+    container = _server_container(spec, sizing, region, hf_secret, revision, "kserve-container")
+    container.pop("name")
+    predictor: dict[str, Any] = {
+        "minReplicas": lo,
+        "maxReplicas": hi,
+        "labels": pod_labels(spec, workload, "server"),
+        "annotations": dict(DO_NOT_DISRUPT),
+        **_pod_common(spec, sizing, workload),
+        "model": {"modelFormat": {"name": RUNTIME_FORMAT}, "runtime": RUNTIME_NAME, **container},
+    }
+    if replicas is None:
+        predictor["autoScaling"] = {
+            "metrics": _isvc_metrics(spec, ns, wake if spec.autoscaling.scale_to_zero else None),
+            "behavior": hpa_behavior(spec, environment),
+        }
+    return {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": _meta(
+            workload,
+            ns,
+            labels={MODEL_GROUP_LABEL: spec.name},
+            annotations={
+                "serving.kserve.io/deploymentMode": "Standard",
+                "serving.kserve.io/autoscalerClass": "keda" if replicas is None else "none",
+            },
+        ),
+        "spec": {"predictor": predictor},
+    }
+
+
+def deployment(
+    spec: ModelSpec,
+    sizing: Sizing,
+    *,
+    region: str,
+    workload: Optional[str] = None,
+    revision: Optional[str] = None,
+    replicas: Optional[int] = None,
+    hf_secret: Optional[str] = None,
+) -> dict[str, Any]:
+    """A plain Deployment running `vllm serve` (replicas owned by KEDA unless ``replicas`` is fixed)."""
+    workload = workload or spec.name
+    container = _server_container(spec, sizing, region, hf_secret, revision, "vllm")
+    container["image"] = image("vllm").ref
+    container["command"] = ["vllm", "serve"]
+    container["args"] = [*container["args"], f"--port={SERVING_PORT}"]
+    container["ports"] = [{"name": "http", "containerPort": SERVING_PORT, "protocol": "TCP"}]
+    labels = pod_labels(spec, workload, "server")
+    body: dict[str, Any] = {
+        "selector": {"matchLabels": {MODEL_LABEL: workload}},
+        # Surge one replica at a time and never drop below the current count: a replacement must be serving first.
+        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+        "progressDeadlineSeconds": max(600, sizing.startup_budget_s + sizing.cold_start.node_s + sizing.cold_start.image_s),
+        "template": {
+            "metadata": {"labels": labels, "annotations": dict(DO_NOT_DISRUPT)},
+            "spec": {**_pod_common(spec, sizing, workload), "containers": [container]},
+        },
+    }
+    if replicas is not None:
+        body = {"replicas": replicas, **body}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(workload, spec.namespace, labels={MODEL_GROUP_LABEL: spec.name}),
+        "spec": body,
+    }
+
+
+def service(spec: ModelSpec, workload: Optional[str] = None) -> dict[str, Any]:
+    """ClusterIP Service on port 80 for the Deployment backend (same shape as KServe's predictor Service)."""
+    workload = workload or spec.name
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(workload, spec.namespace, labels={MODEL_LABEL: workload}),
+        "spec": {
+            "type": "ClusterIP",
+            "selector": {MODEL_LABEL: workload},
+            "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
+        },
+    }
+
+
+def scaled_object(spec: ModelSpec, *, environment: str, wake: Optional[str] = None) -> dict[str, Any]:
+    """KEDA ScaledObject for the Deployment backend: queue depth, KV-cache pressure and (scale-to-zero) wake-ups."""
+    a = spec.autoscaling
+    q = queries(spec, spec.namespace)
+
+    def prom(name: str, query: str, threshold: str, metric_type: str) -> dict[str, Any]:
+        return {
+            "type": "prometheus",
+            "name": name,
+            "metricType": metric_type,
+            "metadata": {"serverAddress": PROMETHEUS_URL, "query": query, "threshold": threshold},
+        }
+
+    triggers = [prom("waiting-requests", q["waiting"], str(a.target_waiting_requests), "AverageValue")]
+    if a.target_kv_cache_usage is not None:
+        triggers.append(prom("kv-cache-usage", q["kv_cache"], str(a.target_kv_cache_usage), "Value"))
+    if a.scale_to_zero:
+        triggers.append(prom("wake", wake_query(spec, wake), "1", "Value"))
+    body: dict[str, Any] = {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": spec.name},
+        "minReplicaCount": a.min_replicas,
+        "maxReplicaCount": a.max_replicas,
+        "pollingInterval": a.polling_interval_seconds,
+        "advanced": {"horizontalPodAutoscalerConfig": {"behavior": hpa_behavior(spec, environment)}},
+        "triggers": triggers,
+    }
+    if a.scale_to_zero:
+        body["cooldownPeriod"] = a.idle_seconds_before_zero
+        # A fresh replica needs minutes to serve: do not judge it idle before then.
+        body["initialCooldownPeriod"] = a.idle_seconds_before_zero
+    return {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": _meta(spec.name, spec.namespace, labels={MODEL_LABEL: spec.name}),
+        "spec": body,
+    }
+
+
+def serve_config(spec: ModelSpec, sizing: Sizing, environment: str) -> str:
+    """Ray Serve config (the RayService `serveConfigV2` string): the OpenAI app over vLLM with autoscaling."""
+    a = spec.autoscaling
+    llm: dict[str, Any] = {
+        "model_loading_config": {"model_id": spec.model_name, "model_source": spec.model},
+        "accelerator_type": RAY_ACCELERATOR[sizing.gpu_class],
+        "engine_kwargs": engine_kwargs(spec, sizing),
+        "deployment_config": {
+            "autoscaling_config": {
+                "min_replicas": a.min_replicas,
+                "max_replicas": a.max_replicas,
+                "target_ongoing_requests": a.target_waiting_requests * 8,
+                "upscale_delay_s": 30,
+                "downscale_delay_s": scale_down_seconds(spec, environment),
+            }
+        },
+        "runtime_env": {"env_vars": {"VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1"}},
+    }
+    config = {
+        "applications": [
+            {
+                "name": spec.name,
+                "route_prefix": "/",
+                "import_path": "ray.serve.llm:build_openai_app",
+                "args": {"llm_configs": [llm]},
+            }
+        ]
+    }
+    return yaml.safe_dump(config, sort_keys=False)
+
+
+def ray_service(spec: ModelSpec, sizing: Sizing, *, environment: str, region: str, hf_secret: Optional[str]) -> dict[str, Any]:
+    """KubeRay RayService: a CPU head and one multi-host worker group per replica (one pod per pipeline stage)."""
+    img = image("ray-vllm").ref
+    a = spec.autoscaling
+    env = _env(spec, region, hf_secret)
+    volumes, mounts = _volumes(spec, sizing)
+    sa = service_account_name(spec)
+    head_pod: dict[str, Any] = {
+        "priorityClassName": PRIORITY_CLASSES[spec.priority][0],
+        # The head runs the in-tree autoscaler sidecar, which talks to the API server: the one pod with a token.
+        "automountServiceAccountToken": True,
+        "enableServiceLinks": False,
+        "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [
+            {
+                "name": "ray-head",
+                "image": img,
+                "env": env,
+                "resources": {"requests": {"cpu": "2", "memory": "8Gi"}, "limits": {"memory": "8Gi"}},
+                "ports": [
+                    {"name": "gcs", "containerPort": 6379},
+                    {"name": "dashboard", "containerPort": 8265},
+                    {"name": "serve", "containerPort": RAY_SERVE_PORT},
+                    {"name": "metrics", "containerPort": 8080},
+                ],
+                "securityContext": container_security_context(),
+            }
+        ],
+    }
+    worker_pod: dict[str, Any] = {**_pod_common(spec, sizing, spec.name), "volumes": volumes}
+    worker_pod.pop("serviceAccountName", None)
+    if sa:
+        # Workers stream the weights; the head keeps the autoscaler's own service account (KubeRay's RBAC).
+        worker_pod["serviceAccountName"] = sa
+    worker_pod["containers"] = [
+        {
+            "name": "ray-worker",
+            "image": img,
+            "env": env,
+            "resources": gpu_resources(sizing),
+            "volumeMounts": mounts,
+            "securityContext": container_security_context(),
+            "lifecycle": {"preStop": {"exec": {"command": ["/bin/sh", "-c", "ray stop"]}}},
+        }
+    ]
+    return {
+        "apiVersion": "ray.io/v1",
+        "kind": "RayService",
+        "metadata": _meta(spec.name, spec.namespace, labels={MODEL_GROUP_LABEL: spec.name}),
+        "spec": {
+            "serveConfigV2": serve_config(spec, sizing, environment),
+            "rayClusterConfig": {
+                "enableInTreeAutoscaling": True,
+                "autoscalerOptions": {
+                    "upscalingMode": "Default",
+                    "idleTimeoutSeconds": scale_down_seconds(spec, environment),
+                    "securityContext": container_security_context(),
+                },
+                "headGroupSpec": {
+                    # num-cpus 0 keeps model replicas off the head; it only runs the controller and the proxy.
+                    "rayStartParams": {"dashboard-host": "0.0.0.0", "num-cpus": "0"},
+                    "template": {
+                        "metadata": {"labels": pod_labels(spec, spec.name, "ray-head")},
+                        "spec": head_pod,
+                    },
+                },
+                "workerGroupSpecs": [
+                    {
+                        "groupName": "gpu",
+                        # One replica = `pipeline_parallel_size` hosts, scaled as a unit.
+                        "numOfHosts": sizing.pipeline_parallel_size,
+                        "replicas": a.min_replicas,
+                        "minReplicas": a.min_replicas,
+                        "maxReplicas": a.max_replicas,
+                        "rayStartParams": {},
+                        "template": {
+                            "metadata": {
+                                "labels": pod_labels(spec, spec.name, "ray-worker"),
+                                "annotations": dict(DO_NOT_DISRUPT),
+                            },
+                            "spec": worker_pod,
+                        },
+                    }
+                ],
+            },
+        },
+    }
+
+
+def ray_internal_policy(spec: ModelSpec) -> dict[str, Any]:
+    """Ray head and workers talk on many ports (GCS, object store, NCCL) among themselves; KubeRay polls the head."""
+    own = {"matchLabels": {MODEL_LABEL: spec.name}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _meta(f"{spec.name}-ray", spec.namespace),
+        "spec": {
+            "podSelector": own,
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [
+                {"from": [{"podSelector": own}]},
+                {
+                    "from": [{"namespaceSelector": {}, "podSelector": {"matchLabels": dict(KUBERAY_OPERATOR_LABELS)}}],
+                    "ports": [{"protocol": "TCP", "port": 8265}, {"protocol": "TCP", "port": 52365}],
+                },
+            ],
+            "egress": [{"to": [{"podSelector": own}]}],
+        },
+    }
+
+
+def headroom(spec: ModelSpec, sizing: Sizing) -> Optional[dict[str, Any]]:
+    """Placeholder pods holding warm GPU nodes of the model's shape, with the vLLM image already pulled."""
+    if spec.headroom_replicas == 0:
+        return None
+    workload = f"{spec.name}-headroom"
+    gpus = str(sizing.gpus_per_pod)
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(workload, spec.namespace, labels={MODEL_GROUP_LABEL: spec.name}),
+        "spec": {
+            "replicas": spec.headroom_replicas * sizing.nodes_per_replica,
+            "selector": {"matchLabels": {MODEL_LABEL: workload}},
+            "template": {
+                "metadata": {"labels": pod_labels(spec, workload, "headroom")},
+                "spec": {
+                    "priorityClassName": HEADROOM_PRIORITY_CLASS[0],
+                    "nodeSelector": node_selector(sizing),
+                    "tolerations": [dict(GPU_TOLERATION)],
+                    "terminationGracePeriodSeconds": 0,
+                    "automountServiceAccountToken": False,
+                    "enableServiceLinks": False,
+                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    "containers": [
+                        {
+                            "name": "placeholder",
+                            # The vLLM image itself, idling: the node keeps it pulled for the replica that preempts us.
+                            "image": image("vllm").ref,
+                            "command": ["sleep", "infinity"],
+                            "resources": {
+                                "requests": {"cpu": "10m", "memory": "16Mi", GPU_RESOURCE: gpus},
+                                "limits": {"memory": "16Mi", GPU_RESOURCE: gpus},
+                            },
+                            "securityContext": container_security_context(non_root=True),
+                        }
+                    ],
+                },
+            },
+        },
+    }
+
+
+def render_model(
+    spec: ModelSpec,
+    sizing: Sizing,
+    *,
+    environment: str,
+    region: str,
+    wake: Optional[str] = None,
+    with_hf_token: bool = False,
+) -> RenderedModel:
+    """All objects for one model on the backend sizing chose."""
+    out = RenderedModel()
+    ns = spec.namespace
+    backend = sizing.backend
+    hf_secret = hf_secret_name(spec) if with_hf_token else None
+    if hf_secret:
+        out.hf_secret = hf_secret
+        out.objects.append(
+            (
+                "hf-token",
+                {
+                    "apiVersion": "v1",
+                    "kind": "Secret",
+                    "metadata": _meta(hf_secret, ns),
+                    "type": "Opaque",
+                    "stringData": {"HF_TOKEN": ""},
+                },
+            )
+        )
+    if spec.is_s3:
+        out.s3_policy = s3_read_policy(spec)
+        out.objects.append(
+            (
+                "sa",
+                {
+                    "apiVersion": "v1",
+                    "kind": "ServiceAccount",
+                    "metadata": _meta(service_account_name(spec), ns),  # type: ignore[arg-type]
+                    "automountServiceAccountToken": False,
+                },
+            )
+        )
+    if spec.cache is not None:
+        pvc_spec: dict[str, Any] = {
+            "accessModes": ["ReadWriteMany" if spec.cache.read_write_many else "ReadWriteOnce"],
+            "resources": {"requests": {"storage": _gi(spec.cache.size_gib)}},
+        }
+        if spec.cache.storage_class:
+            pvc_spec["storageClassName"] = spec.cache.storage_class
+        out.objects.append(
+            (
+                "cache",
+                {
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolumeClaim",
+                    "metadata": _meta(cache_pvc_name(spec), ns),
+                    "spec": pvc_spec,
+                },
+            )
+        )
+    canary = spec.canary
+    if backend is Backend.KSERVE:
+        out.objects.append(
+            ("isvc", inference_service(spec, sizing, environment=environment, region=region, wake=wake, hf_secret=hf_secret))
+        )
+        if canary:
+            out.objects.append(
+                (
+                    "canary",
+                    inference_service(
+                        spec, sizing, environment=environment, region=region, workload=f"{spec.name}-canary",
+                        revision=canary.revision, replicas=(canary.replicas, canary.replicas), hf_secret=hf_secret,
+                    ),
+                )
+            )
+    elif backend is Backend.DEPLOYMENT:
+        out.objects += [
+            ("deployment", deployment(spec, sizing, region=region, hf_secret=hf_secret)),
+            ("service", service(spec)),
+            ("scaledobject", scaled_object(spec, environment=environment, wake=wake)),
+        ]
+        if canary:
+            out.objects += [
+                (
+                    "canary",
+                    deployment(
+                        spec, sizing, region=region, workload=f"{spec.name}-canary", revision=canary.revision,
+                        replicas=canary.replicas, hf_secret=hf_secret,
+                    ),
+                ),
+                ("canary-service", service(spec, f"{spec.name}-canary")),
+            ]
+    elif backend is Backend.RAYSERVICE:
+        out.objects += [
+            ("rayservice", ray_service(spec, sizing, environment=environment, region=region, hf_secret=hf_secret)),
+            ("ray-policy", ray_internal_policy(spec)),
+        ]
+    else:  # pragma: no cover - sizing always resolves AUTO
+        raise ValueError(f"unresolved backend {backend}")
+    out.objects.append(("pdb", _pdb(spec.name, ns, spec.name)))
+    if canary:
+        out.objects.append(("canary-pdb", _pdb(f"{spec.name}-canary", ns, f"{spec.name}-canary")))
+    placeholder = headroom(spec, sizing)
+    if placeholder is not None:
+        out.objects.append(("headroom", placeholder))
+    out.endpoint = endpoint_url(spec.name, ns, backend)
+    if canary:
+        out.canary_endpoint = endpoint_url(f"{spec.name}-canary", ns, backend)
+    return out
