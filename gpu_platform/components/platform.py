@@ -31,6 +31,8 @@ from ._iam import attach_managed_policies, pod_identity_role
 from ._k8s import apply_object
 from ._validate import validated
 from .operators import Operators
+from .gpu import GpuAddons
+from .karpenter import Karpenter
 from .ref import PlatformRef
 
 
@@ -310,6 +312,28 @@ class GpuPlatform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=self.provider),
         )
 
+        # GPU capacity: Karpenter (controller, node classes, GPU and CPU node pools) on the system node group, and
+        # the GPU node add-ons. Karpenter's credentials come from EKS Pod Identity, so it waits for the agent.
+        karpenter = Karpenter(
+            f"{name}-karpenter",
+            spec,
+            cluster_name=self.cluster_name,
+            provider=self.provider,
+            system_node_group=system_nodes,
+            depends_on=[pod_identity_agent],
+            opts=child,
+        )
+        gpu_addons = GpuAddons(
+            f"{name}-gpu",
+            spec,
+            provider=self.provider,
+            depends_on=[system_nodes],
+            # The kube-prometheus-stack release (Operators component) goes here once it is composed in; until
+            # then the DCGM exporter's ServiceMonitor stays off (its chart fails without the CRD).
+            monitoring=None,
+            opts=child,
+        )
+
         self.endpoint = cluster.kubeconfig_json.apply(lambda kc: json.loads(kc)["clusters"][0]["cluster"]["server"])
         self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
         self.oidc_issuer = cluster.oidc_issuer
@@ -329,6 +353,10 @@ class GpuPlatform(pulumi.ComponentResource):
         self.ref.extras.update(operators.extras())
         # Workloads (InferenceServices, RayServices, ScaledObjects) need the controllers' CRDs and webhooks.
         self.ref.depends_on.extend(operators.workload_dependencies())
+        self.karpenter = karpenter
+        self.gpu_addons = gpu_addons
+        self.ref.extras["karpenter"] = karpenter.release
+        self.ref.extras["gpu_node_pools"] = karpenter.gpu_node_pools
         self.register_outputs(
             {
                 "clusterName": self.cluster_name,

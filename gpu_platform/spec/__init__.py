@@ -1,6 +1,23 @@
 """Typed configuration (pydantic v2): the first stage of spec → sizing → render → components → engine."""
 
 from ._base import FieldError, SpecError, SpecModel, validate_spec
+from .gpu import (
+    AmiFamily,
+    ConsolidationPolicy,
+    CpuNodePoolSpec,
+    DcgmSpec,
+    GpuClassName,
+    GpuDisruptionSpec,
+    GpuLimitsSpec,
+    GpuNodePoolSpec,
+    GpuSpec,
+    KarpenterSpec,
+    MigSpec,
+    MigStrategy,
+    NodeClassSpec,
+    PoolCapacity,
+    TimeSlicingSpec,
+)
 from .operators import (
     AlertingSpec,
     AlertmanagerSpec,
@@ -31,6 +48,21 @@ from .platform import (
 )
 
 __all__ = [
+    "AmiFamily",
+    "ConsolidationPolicy",
+    "CpuNodePoolSpec",
+    "DcgmSpec",
+    "GpuClassName",
+    "GpuDisruptionSpec",
+    "GpuLimitsSpec",
+    "GpuNodePoolSpec",
+    "GpuSpec",
+    "KarpenterSpec",
+    "MigSpec",
+    "MigStrategy",
+    "NodeClassSpec",
+    "PoolCapacity",
+    "TimeSlicingSpec",
     "AlertingSpec",
     "AlertmanagerSpec",
     "CertManagerSpec",

@@ -10,6 +10,7 @@ from typing import Optional
 from pydantic import Field, field_validator, model_validator
 
 from ._base import FieldError, SpecModel
+from .gpu import GpuSpec
 from .operators import OperatorsSpec
 
 # EKS versions this release is built and tested against. The floor is the oldest version in EKS standard
@@ -307,6 +308,9 @@ class PlatformSpec(SpecModel):
     """Managed node group for controllers."""
     tags: dict[str, str] = Field(default_factory=dict)
     """AWS tags applied to every taggable resource (cost attribution); `environment` and `cluster` are added."""
+    gpu: GpuSpec = Field(default_factory=GpuSpec)
+    """GPU capacity: Karpenter GPU and CPU node pools per GPU class, node classes (AMI pins, volumes), GPU sharing
+    (time-slicing, MIG), device plugin and DCGM exporter. Production refuses spot-only pools and floating AMIs."""
     operators: OperatorsSpec = Field(default_factory=OperatorsSpec)
     """Cluster operators (cert-manager, KServe, KubeRay, KEDA) and monitoring (kube-prometheus-stack, dashboards,
     alerts); all on the system nodes. Production must keep monitoring, Alertmanager and persistent Prometheus."""
@@ -334,6 +338,16 @@ class PlatformSpec(SpecModel):
             self.operators.check_environment(self.environment is Environment.PROD)
         except FieldError as exc:
             raise FieldError(f"operators.{exc.field}", exc.message) from None
+        return self
+
+    @model_validator(mode="after")
+    def _gpu_for_environment(self) -> "PlatformSpec":
+        # Refuse rather than warn: a warning in a plan is easy to miss, a spot drought in prod is not.
+        if self.environment is Environment.PROD:
+            problems = self.gpu.production_problems()
+            if problems:
+                path, message = problems[0]
+                raise FieldError(f"gpu.{path}", message)
         return self
 
     @model_validator(mode="after")
