@@ -1,0 +1,168 @@
+"""OperatorsSpec: defaults, prerequisites between switches, production rules; every error names its field."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gpu_platform.spec import OperatorsSpec, PlatformSpec, SpecError, validate_spec
+from gpu_platform.spec._base import FieldError
+
+BASE = {"environment": "staging", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
+
+
+def problems(operators: dict, environment: str = "staging") -> list[tuple[str, str]]:
+    with pytest.raises(SpecError) as exc:
+        validate_spec(PlatformSpec, {**BASE, "environment": environment, "operators": operators})
+    return exc.value.problems
+
+
+def test_defaults_install_everything_with_persistent_monitoring():
+    ops = validate_spec(PlatformSpec, BASE).operators
+    assert ops.cert_manager.enabled and ops.kserve.enabled and ops.kuberay.enabled and ops.keda.enabled
+    assert ops.keda.http_addon is False
+    mon = ops.monitoring
+    assert mon.enabled and mon.grafana.enabled and mon.alertmanager.enabled
+    assert mon.prometheus.storage_gib == 50 and mon.prometheus.retention == "15d"
+    assert ops.controller_replicas is None  # derived per environment by the renderer
+
+
+def test_kserve_requires_cert_manager():
+    [(path, message)] = problems({"cert_manager": {"enabled": False}})
+    assert path == "operators.cert_manager.enabled"
+    assert "kserve" in message and "cert-manager" in message
+
+
+def test_cert_manager_may_be_off_without_kserve():
+    spec = validate_spec(PlatformSpec, {**BASE, "operators": {"cert_manager": {"enabled": False}, "kserve": {"enabled": False}}})
+    assert not spec.operators.cert_manager.enabled
+
+
+def test_http_addon_requires_keda():
+    [(path, _)] = problems({"keda": {"enabled": False, "http_addon": True}})
+    assert path == "operators.keda.http_addon"
+
+
+@pytest.mark.parametrize("part", ["grafana", "alertmanager"])
+def test_monitoring_parts_need_monitoring(part):
+    other = "alertmanager" if part == "grafana" else "grafana"
+    [(path, message)] = problems({"monitoring": {"enabled": False, other: {"enabled": False}}})
+    assert path == f"operators.monitoring.{part}.enabled"
+    assert "monitoring is disabled" in message
+
+
+def test_monitoring_fully_off_is_allowed_outside_prod():
+    spec = validate_spec(
+        PlatformSpec,
+        {**BASE, "environment": "dev",
+         "operators": {"monitoring": {"enabled": False, "grafana": {"enabled": False}, "alertmanager": {"enabled": False}}}},
+    )
+    assert not spec.operators.monitoring.enabled
+
+
+@pytest.mark.parametrize(
+    ("operators", "path"),
+    [
+        ({"monitoring": {"enabled": False, "grafana": {"enabled": False}, "alertmanager": {"enabled": False}}},
+         "operators.monitoring.enabled"),
+        ({"monitoring": {"alertmanager": {"enabled": False}}}, "operators.monitoring.alertmanager.enabled"),
+        ({"monitoring": {"prometheus": {"storage_gib": None}}}, "operators.monitoring.prometheus.storage_gib"),
+    ],
+)
+def test_production_keeps_monitoring_alerting_and_persistence(operators, path):
+    # The operators rule runs before other production rules, so its problem is the one reported.
+    assert problems(operators, environment="prod")[0][0] == path
+
+
+@pytest.mark.parametrize("env", ["dev", "staging"])
+def test_non_production_may_use_ephemeral_prometheus(env):
+    spec = validate_spec(
+        PlatformSpec, {**BASE, "environment": env, "operators": {"monitoring": {"prometheus": {"storage_gib": None}}}}
+    )
+    assert spec.operators.monitoring.prometheus.storage_gib is None
+
+
+def test_check_environment_reports_relative_paths():
+    ops = OperatorsSpec.model_validate({"monitoring": {"prometheus": {"storage_gib": None}}})
+    ops.check_environment(production=False)
+    with pytest.raises(FieldError) as exc:
+        ops.check_environment(production=True)
+    assert exc.value.field == "monitoring.prometheus.storage_gib"
+
+
+def test_retention_size_must_fit_the_volume():
+    [(path, message)] = problems({"monitoring": {"prometheus": {"storage_gib": 50, "retention_size": "60GB"}}})
+    assert path == "operators.monitoring.prometheus.retention_size"
+    assert "50 GiB" in message
+    ok = validate_spec(
+        PlatformSpec, {**BASE, "operators": {"monitoring": {"prometheus": {"storage_gib": 50, "retention_size": "45GB"}}}}
+    )
+    assert ok.operators.monitoring.prometheus.retention_size == "45GB"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("retention", "15 days"),
+        ("retention", "15"),
+        ("scrape_interval", "1 minute"),
+        ("retention_size", "45G"),
+        ("replicas", 0),
+        ("replicas", 4),
+        ("storage_gib", 5),
+    ],
+)
+def test_prometheus_field_formats(field, value):
+    [(path, _)] = problems({"monitoring": {"prometheus": {field: value}}})
+    assert path == f"operators.monitoring.prometheus.{field}"
+
+
+@pytest.mark.parametrize("value", ["lots", "1.5.2Gi", "-1", "2GB"])
+def test_resource_quantities_are_kubernetes_quantities(value):
+    [(path, message)] = problems({"monitoring": {"prometheus": {"resources": {"memory": value}}}})
+    assert path == "operators.monitoring.prometheus.resources.memory"
+    assert "quantity" in message
+
+
+@pytest.mark.parametrize(
+    ("alerts", "field"),
+    [
+        ({"kv_cache_usage_ratio": 1.5}, "kv_cache_usage_ratio"),
+        ({"ttft_p95_slo_seconds": 0}, "ttft_p95_slo_seconds"),
+        ({"gpu_temperature_celsius": 200}, "gpu_temperature_celsius"),
+        ({"for_duration": "ten minutes"}, "for_duration"),
+    ],
+)
+def test_alert_thresholds_are_bounded(alerts, field):
+    [(path, _)] = problems({"monitoring": {"alerts": alerts}})
+    assert path == f"operators.monitoring.alerts.{field}"
+
+
+def test_unknown_keys_are_refused():
+    [(path, message)] = problems({"kserve": {"enabled": True, "deployment_mode": "Knative"}})
+    assert path == "operators.kserve.deployment_mode" and "unknown field" in message
+
+
+def test_grafana_admin_secret_is_a_secret_name():
+    [(path, _)] = problems({"monitoring": {"grafana": {"admin_existing_secret": "Not A Name"}}})
+    assert path == "operators.monitoring.grafana.admin_existing_secret"
+
+
+@given(
+    number=st.integers(min_value=1, max_value=999),
+    unit=st.sampled_from(["s", "m", "h", "d", "w", "y"]),
+)
+def test_any_prometheus_duration_is_accepted(number, unit):
+    spec = OperatorsSpec.model_validate({"monitoring": {"prometheus": {"retention": f"{number}{unit}"}}})
+    assert spec.monitoring.prometheus.retention == f"{number}{unit}"
+
+
+def test_every_field_is_documented():
+    from gpu_platform.spec import operators as mod
+
+    models = [v for v in vars(mod).values() if isinstance(v, type) and issubclass(v, mod.SpecModel) and v is not mod.SpecModel]
+    assert len(models) >= 10
+    for model in models:
+        for name, info in model.model_fields.items():
+            assert info.description, f"{model.__name__}.{name} has no docstring"
