@@ -1,0 +1,322 @@
+"""The production checklist: a compliant synthetic stack passes, and one targeted defect makes exactly its rule fire.
+
+Each rule gets a mutation of the compliant stack that breaks only that rule (`MUTATIONS`); a test asserts that
+every registered rule has one, so a new rule cannot ship without being shown to fire.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gpu_platform.plan import SECRET, PlanResource
+from gpu_platform.policy import EXEMPT_ANNOTATION, RULE_IDS, run_checks
+from gpu_platform.policy.rules import MIN_SCALE_DOWN_STABILIZATION_S, image_problem
+
+GPU_TOL = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
+
+
+def k8s(obj: dict[str, Any], name: str | None = None) -> PlanResource:
+    api, kind = obj["apiVersion"], obj["kind"]
+    group_version = api if "/" in api else f"core/{api}"
+    return PlanResource(
+        urn=f"urn:pulumi:test::gpu-platform::kubernetes:{group_version}:{kind}::{name or obj['metadata']['name']}",
+        type=f"kubernetes:{group_version}:{kind}",
+        name=name or obj["metadata"]["name"],
+        parent=None,
+        custom=True,
+        provider=None,
+        dependencies=[],
+        inputs=obj,
+    )
+
+
+def resource(type_: str, name: str, inputs: dict[str, Any]) -> PlanResource:
+    return PlanResource(f"urn:pulumi:test::gpu-platform::{type_}::{name}", type_, name, None, True, None, [], inputs)
+
+
+def helm(chart: str, version: str | None, values: dict | None = None, repo: str | None = "https://charts.example") -> PlanResource:
+    inputs: dict[str, Any] = {"chart": chart, "name": chart, "namespace": "kube-system", "values": values or {}}
+    if version is not None:
+        inputs["version"] = version
+    if repo:
+        inputs["repositoryOpts"] = {"repo": repo}
+    return resource("kubernetes:helm.sh/v3:Release", chart, inputs)
+
+
+def serving_container() -> dict[str, Any]:
+    return {
+        "name": "vllm",
+        "image": "vllm/vllm-openai:v0.33.0",
+        "resources": {"limits": {"nvidia.com/gpu": 1, "memory": "40Gi"}, "requests": {"nvidia.com/gpu": 1}},
+        "env": [{"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf", "key": "token"}}}],
+        "volumeMounts": [{"name": "dshm", "mountPath": "/dev/shm"}, {"name": "cache", "mountPath": "/models"}],
+        "startupProbe": {"httpGet": {"path": "/health", "port": 8000}, "periodSeconds": 10, "failureThreshold": 60},
+        "readinessProbe": {"httpGet": {"path": "/health", "port": 8000}},
+        "livenessProbe": {"httpGet": {"path": "/health", "port": 8000}},
+        "securityContext": {"allowPrivilegeEscalation": False},
+    }
+
+
+def gpu_pod_spec() -> dict[str, Any]:
+    return {
+        "securityContext": {"runAsNonRoot": True, "runAsUser": 1000},
+        "tolerations": [GPU_TOL],
+        "topologySpreadConstraints": [
+            {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
+             "labelSelector": {"matchLabels": {"app": "llama"}}}
+        ],
+        "containers": [serving_container()],
+        "volumes": [
+            {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "8Gi"}},
+            {"name": "cache", "persistentVolumeClaim": {"claimName": "llama-cache"}},
+        ],
+    }
+
+
+def compliant() -> list[PlanResource]:
+    """A small stack that follows the whole checklist."""
+    return [
+        resource("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16", "tags": {"gpu-platform/environment": "prod"}}),
+        resource(
+            "aws:ec2/launchTemplate:LaunchTemplate", "system-lt",
+            {"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1}},
+        ),
+        k8s({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "models"}}),
+        k8s({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "gpus", "namespace": "models"},
+             "spec": {"hard": {"requests.nvidia.com/gpu": "8"}}}),
+        k8s({
+            "apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "gpu-l4"},
+            "spec": {"template": {
+                "metadata": {"labels": {"gpu-platform.io/gpu-class": "l4"}},
+                "spec": {
+                    "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "gpu"},
+                    "requirements": [{"key": "karpenter.k8s.aws/instance-family", "operator": "In", "values": ["g6"]}],
+                    "taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}],
+                },
+            }},
+        }),
+        k8s({
+            "apiVersion": "karpenter.k8s.aws/v1", "kind": "EC2NodeClass", "metadata": {"name": "gpu"},
+            "spec": {"amiSelectorTerms": [{"alias": "al2023@v20251117"}],
+                     "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1}},
+        }),
+        helm("nvidia-device-plugin", "0.20.0"),
+        helm("dcgm-exporter", "4.8.2", {"image": {"repository": "nvcr.io/nvidia/k8s/dcgm-exporter", "tag": "4.5.3-4.8.2"}}),
+        helm("oci://public.ecr.aws/karpenter/karpenter", "1.14.1", repo=None),
+        k8s({
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "llama", "namespace": "models"},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "llama"}},
+                     "template": {"metadata": {"labels": {"app": "llama"}}, "spec": gpu_pod_spec()}},
+        }),
+        k8s({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "llama", "namespace": "models"},
+             "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "llama"}}}}),
+        k8s({
+            "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "llama", "namespace": "models"},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "llama"},
+                     "minReplicas": 2, "maxReplicas": 6,
+                     "behavior": {"scaleDown": {"stabilizationWindowSeconds": 600}}},
+        }),
+        k8s({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "hf", "namespace": "models"}, "stringData": SECRET}),
+        k8s({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "litellm", "namespace": "llm-gateway"},
+             "data": {"config.yaml": "general_settings:\n  master_key: os.environ/LITELLM_MASTER_KEY\n"}}),
+    ]
+
+
+def find(stack: list[PlanResource], name: str) -> dict[str, Any]:
+    return next(r for r in stack if r.name == name).inputs
+
+
+def container(stack: list[PlanResource]) -> dict[str, Any]:
+    return find(stack, "llama")["spec"]["template"]["spec"]["containers"][0]
+
+
+def pod(stack: list[PlanResource]) -> dict[str, Any]:
+    return find(stack, "llama")["spec"]["template"]["spec"]
+
+
+def drop(stack: list[PlanResource], name: str) -> None:
+    stack[:] = [r for r in stack if r.name != name]
+
+
+MUTATIONS: dict[str, Callable[[list[PlanResource]], None]] = {
+    "gpu-requests-equal-limits": lambda s: container(s)["resources"]["requests"].update({"nvidia.com/gpu": 2}),
+    "gpu-pods-tolerate-taint": lambda s: pod(s).update(tolerations=[]),
+    "gpu-nodepool-tainted": lambda s: find(s, "gpu-l4")["spec"]["template"]["spec"].update(taints=[]),
+    "gpu-spread": lambda s: pod(s).pop("topologySpreadConstraints"),
+    "gpu-dev-shm": lambda s: pod(s)["volumes"][0].update(emptyDir={}),
+    "gpu-weight-cache": lambda s: pod(s)["volumes"].__setitem__(1, {"name": "cache", "emptyDir": {}}),
+    "gpu-probes": lambda s: container(s)["startupProbe"].update(failureThreshold=3),
+    "gpu-quota": lambda s: drop(s, "gpus"),
+    "dcgm-exporter-present": lambda s: drop(s, "dcgm-exporter"),
+    "device-plugin-present": lambda s: drop(s, "nvidia-device-plugin"),
+    "imdsv2": lambda s: find(s, "system-lt")["metadataOptions"].update(httpTokens="optional"),
+    "non-root": lambda s: pod(s)["securityContext"].pop("runAsNonRoot"),
+    "secrets-never-plain": lambda s: container(s)["env"].append({"name": "OPENAI_API_KEY", "value": "sk-live-123"}),
+    "images-pinned": lambda s: container(s).update(image="vllm/vllm-openai:latest"),
+    "ami-pinned": lambda s: find(s, "gpu")["spec"]["amiSelectorTerms"][0].update(alias="al2023@latest"),
+    "charts-pinned": lambda s: find(s, "nvidia-device-plugin").pop("version"),
+}
+
+
+def _hpa_short(s: list[PlanResource]) -> None:
+    hpa = next(r for r in s if r.inputs.get("kind") == "HorizontalPodAutoscaler")
+    hpa.inputs["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] = MIN_SCALE_DOWN_STABILIZATION_S - 1
+
+
+def _drop_pdb(s: list[PlanResource]) -> None:
+    s[:] = [r for r in s if r.inputs.get("kind") != "PodDisruptionBudget"]
+
+
+MUTATIONS["gpu-scale-down-stabilization"] = _hpa_short
+MUTATIONS["pdb"] = _drop_pdb
+
+
+
+def test_compliant_stack_passes_every_rule():
+    assert run_checks(compliant()) == []
+
+
+def test_every_rule_has_a_mutation_that_fires_it():
+    assert set(MUTATIONS) == set(RULE_IDS)
+
+
+@pytest.mark.parametrize("rule_id", sorted(MUTATIONS))
+def test_each_rule_fires_alone(rule_id):
+    stack = copy.deepcopy(compliant())
+    MUTATIONS[rule_id](stack)
+    violations = run_checks(stack)
+    assert violations, f"{rule_id} did not fire"
+    assert {v.rule for v in violations} == {rule_id}, [str(v) for v in violations]
+    assert all(v.resource and v.message and v.urn.startswith("urn:pulumi:") for v in violations)
+
+
+def test_exemption_annotation_silences_only_the_named_rule():
+    stack = copy.deepcopy(compliant())
+    pod(stack).pop("topologySpreadConstraints")
+    container(stack).pop("livenessProbe")
+    find(stack, "llama")["metadata"]["annotations"] = {EXEMPT_ANNOTATION: "gpu-spread"}
+    assert {v.rule for v in run_checks(stack)} == {"gpu-probes"}
+
+
+def test_gpu_node_software_rules_only_apply_when_gpus_exist():
+    cpu_only = [r for r in compliant() if r.name not in ("gpu-l4", "llama", "dcgm-exporter", "nvidia-device-plugin")]
+    assert run_checks(cpu_only) == []
+
+
+def test_gpu_workload_without_nodepool_still_needs_dcgm():
+    stack = [r for r in compliant() if r.name not in ("gpu-l4", "dcgm-exporter")]
+    assert [v.rule for v in run_checks(stack)] == ["dcgm-exporter-present"]
+
+
+def test_ami_pinning_is_production_only():
+    stack = copy.deepcopy(compliant())
+    MUTATIONS["ami-pinned"](stack)
+    find(stack, "vpc")["tags"]["gpu-platform/environment"] = "dev"
+    assert run_checks(stack) == []
+
+
+def test_pause_placeholders_are_not_serving_containers():
+    stack = copy.deepcopy(compliant())
+    placeholder = copy.deepcopy(find(stack, "llama"))
+    placeholder["metadata"]["name"] = "headroom"
+    placeholder["spec"]["replicas"] = 1
+    spec = placeholder["spec"]["template"]["spec"]
+    spec["containers"] = [{"name": "pause", "image": "registry.k8s.io/pause:3.10",
+                           "resources": {"limits": {"nvidia.com/gpu": 1}}}]
+    spec.pop("volumes")
+    stack.append(k8s(placeholder, "headroom"))
+    assert run_checks(stack) == []
+
+
+def inference_service(**predictor: Any) -> PlanResource:
+    body = {
+        "minReplicas": 1, "maxReplicas": 1, "tolerations": [GPU_TOL],
+        "securityContext": {"runAsNonRoot": True},
+        "model": {
+            "modelFormat": {"name": "vLLM"}, "storageUri": "pvc://llama-cache/llama",
+            "resources": {"limits": {"nvidia.com/gpu": 1}},
+            "volumeMounts": [{"name": "dshm", "mountPath": "/dev/shm"}],
+            "startupProbe": {"httpGet": {"path": "/health", "port": 8080}, "failureThreshold": 60},
+            "readinessProbe": {"httpGet": {"path": "/health", "port": 8080}},
+            "livenessProbe": {"httpGet": {"path": "/health", "port": 8080}},
+        },
+        "volumes": [{"name": "dshm", "emptyDir": {"medium": "Memory"}}],
+        **predictor,
+    }
+    return k8s({"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
+                "metadata": {"name": "llama", "namespace": "models"}, "spec": {"predictor": body}}, "isvc")
+
+
+def test_inference_service_predictor_is_a_gpu_workload():
+    base = [r for r in compliant() if r.name not in ("llama",) and r.inputs.get("kind") not in
+            ("PodDisruptionBudget", "HorizontalPodAutoscaler")]
+    assert run_checks([*base, inference_service()]) == []
+    violations = run_checks([*base, inference_service(tolerations=[])])
+    assert [v.rule for v in violations] == ["gpu-pods-tolerate-taint"]
+    # Autoscaling between 1 and 4 replicas: spread, and an explicit scale-down window, are now required.
+    rules = {v.rule for v in run_checks([*base, inference_service(maxReplicas=4)])}
+    assert rules == {"gpu-spread", "gpu-scale-down-stabilization"}
+
+
+def test_ray_service_workers_are_checked_and_kuberay_managed_fields_are_not():
+    base = [r for r in compliant() if r.name != "llama" and r.inputs.get("kind") not in
+            ("PodDisruptionBudget", "HorizontalPodAutoscaler")]
+    worker = {"groupName": "gpu", "minReplicas": 1, "maxReplicas": 1, "template": {"spec": {
+        "securityContext": {"runAsNonRoot": True},
+        "containers": [{"name": "ray-worker", "image": "vllm/vllm-openai:v0.33.0",
+                        "resources": {"limits": {"nvidia.com/gpu": 4}},
+                        "volumeMounts": [{"name": "cache", "mountPath": "/models"}]}],
+        "volumes": [{"name": "cache", "persistentVolumeClaim": {"claimName": "c"}}],
+    }}}
+    head = {"template": {"spec": {"securityContext": {"runAsNonRoot": True},
+                                  "containers": [{"name": "ray-head", "image": "vllm/vllm-openai:v0.33.0"}]}}}
+    ray = k8s({"apiVersion": "ray.io/v1", "kind": "RayService", "metadata": {"name": "big", "namespace": "models"},
+               "spec": {"rayClusterConfig": {"headGroupSpec": head, "workerGroupSpecs": [worker]}}})
+    # No /dev/shm and no probes: KubeRay adds both. The missing toleration is ours to set.
+    assert [v.rule for v in run_checks([*base, ray])] == ["gpu-pods-tolerate-taint"]
+
+
+def test_plain_secret_in_secret_object_and_helm_values():
+    stack = copy.deepcopy(compliant())
+    find(stack, "hf")["stringData"] = {"token": "hf_abc"}
+    find(stack, "dcgm-exporter")["values"]["grafana"] = {"adminPassword": "hunter2"}
+    messages = [v.message for v in run_checks(stack)]
+    assert any("stringData holds plain values (token)" in m for m in messages)
+    assert any("grafana.adminPassword" in m for m in messages)
+
+
+def test_litellm_config_with_a_literal_key_fires():
+    stack = copy.deepcopy(compliant())
+    find(stack, "litellm")["data"]["config.yaml"] = "model_list:\n- litellm_params:\n    api_key: sk-live-abc\n"
+    assert [v.rule for v in run_checks(stack)] == ["secrets-never-plain"]
+
+
+def test_charts_need_exact_versions():
+    stack = copy.deepcopy(compliant())
+    find(stack, "nvidia-device-plugin")["version"] = "^0.20"
+    assert [v.rule for v in run_checks(stack)] == ["charts-pinned"]
+
+
+def test_only_selects_rules_and_rejects_unknown_ids():
+    stack = copy.deepcopy(compliant())
+    MUTATIONS["gpu-quota"](stack)
+    assert run_checks(stack, only=["pdb"]) == []
+    with pytest.raises(KeyError, match="unknown rule"):
+        run_checks(stack, only=["no-such-rule"])
+
+
+@given(
+    repo=st.sampled_from(["vllm/vllm-openai", "ghcr.io/berriai/litellm", "registry.k8s.io:5000/pause"]),
+    tag=st.from_regex(r"v?[0-9]{1,2}\.[0-9]{1,2}(\.[0-9]{1,2})?(-stable)?", fullmatch=True),
+)
+def test_image_pinning(repo, tag):
+    assert image_problem(f"{repo}:{tag}") is None
+    assert image_problem(f"{repo}@sha256:{'a' * 64}") is None
+    assert "latest" in image_problem(f"{repo}:latest")
+    assert "no tag" in image_problem(repo)
