@@ -1,1 +1,3 @@
 """Sub-commands beyond validate/plan register themselves with the CLI here (kept lazy: imported on CLI start)."""
+
+from . import _delivery_cli  # noqa: E402,F401  check, diff, schema, docs, golden
