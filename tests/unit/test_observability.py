@@ -1,0 +1,220 @@
+"""Dashboards and alert rules: every PromQL expression parses and names only metrics the exporters publish;
+PrometheusRules validate against the upstream CRD; dashboards reach Grafana's sidecar."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import promql_parser
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gpu_platform.render import observability as obs
+from gpu_platform.render.labels import MONITORING_NAMESPACE, PROMETHEUS_RELEASE
+from gpu_platform.render.operators import GRAFANA_DASHBOARD_LABEL
+from gpu_platform.spec import AlertingSpec
+from support import UPSTREAM, assert_valid_builtin, assert_valid_crd, requires_upstream
+
+
+def metric_names(expr: str) -> list[str]:
+    """Metric names referenced by a PromQL expression (parsing it on the way)."""
+    ast = promql_parser.parse(obs.expand_grafana_variables(expr))
+    names: list[str] = []
+
+    def visit(node):
+        if isinstance(node, promql_parser.VectorSelector):
+            name = node.name
+            if name is None:  # {__name__="..."} form
+                name = next((m.value for m in node.matchers.matchers if m.name == "__name__"), None)
+            names.append(name)
+
+    promql_parser.walk(ast, visit)
+    return names
+
+
+def all_objects(alerts: AlertingSpec | None = None) -> list[dict]:
+    return [
+        obs.platform_rules(alerts or AlertingSpec()),
+        obs.model_slo_rules([("llama-3-8b", 1.5), ("qwen2.5-7b", 3.0)]),
+        *obs.dashboard_configmaps(),
+    ]
+
+
+def test_every_expression_parses_and_names_known_metrics():
+    known = obs.known_metric_names()
+    checked = 0
+    for obj in all_objects():
+        for expr in obs.promql_expressions(obj):
+            names = metric_names(expr)
+            assert names or expr.startswith("vector("), f"no metric in {expr!r}"
+            unknown = [n for n in names if n not in known]
+            assert not unknown, f"{obj['metadata']['name']}: unknown metrics {unknown} in {expr!r}"
+            checked += 1
+    assert checked >= 40  # dashboards and rules were actually walked
+
+
+def test_the_check_catches_renamed_metrics():
+    # vLLM 0.33 renamed gpu_cache_usage_perc; an old dashboard query must fail the catalog check.
+    assert "vllm:gpu_cache_usage_perc" not in obs.known_metric_names()
+    assert metric_names("max(vllm:gpu_cache_usage_perc)") == ["vllm:gpu_cache_usage_perc"]
+    with pytest.raises(Exception):
+        promql_parser.parse("sum(rate(vllm:generation_tokens_total[$__rate_interval]))")  # raw Grafana syntax
+
+
+def test_template_variables_query_known_metrics():
+    for dashboard in (obs.gpu_dashboard(), obs.vllm_dashboard()):
+        for query in obs.variable_queries(dashboard):
+            m = re.fullmatch(r"label_values\(([^,]+), (\w+)\)", query)
+            assert m, query
+            assert metric_names(m.group(1)) and set(metric_names(m.group(1))) <= obs.known_metric_names()
+
+
+@requires_upstream
+def test_vllm_catalog_matches_the_ground_truth_facts():
+    facts = (UPSTREAM / "facts.md").read_text()
+    vllm = facts[facts.index("## vLLM 0.33.0"):facts.index("## LiteLLM")]
+    mentioned = set(re.findall(r"`(vllm:[a-z_]+)`", vllm))
+    gone = {"vllm:gpu_cache_usage_perc", "vllm:cpu_cache_usage_perc", "vllm:num_requests_swapped"}
+    assert gone <= mentioned and not gone & obs.VLLM_METRICS
+    for name in mentioned - gone:
+        wire = {name, f"{name}_total", f"{name}_bucket"}
+        assert wire & obs.VLLM_METRICS, f"{name} from facts.md missing in the catalog"
+
+
+@requires_upstream
+def test_dcgm_catalog_is_what_the_exporter_ships():
+    values = (UPSTREAM / "charts" / "dcgm-exporter.values.yaml").read_text()
+    facts = (UPSTREAM / "facts.md").read_text()
+    for name in obs.DCGM_METRICS:
+        assert name in values or name in facts, f"{name} is not a default DCGM exporter counter"
+
+
+def test_dashboards_cover_the_required_signals():
+    gpu = " ".join(obs.promql_expressions(obs.gpu_dashboard()))
+    for metric in ("DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_GPU_TEMP", "DCGM_FI_DEV_POWER_USAGE",
+                   "DCGM_FI_DEV_XID_ERRORS"):
+        assert metric in gpu, metric
+    assert "by (namespace, pod)" in gpu  # per-pod views
+    vllm = " ".join(obs.promql_expressions(obs.vllm_dashboard()))
+    for metric in ("vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:time_to_first_token_seconds_bucket",
+                   "vllm:inter_token_latency_seconds_bucket", "vllm:kv_cache_usage_perc",
+                   "vllm:generation_tokens_total"):
+        assert metric in vllm, metric
+    assert all("model_name" in e for e in obs.promql_expressions(obs.vllm_dashboard()))  # per model
+    for q in ("0.5", "0.95", "0.99"):
+        assert f"histogram_quantile({q}, sum by (le, model_name) (rate(vllm:time_to_first_token" in vllm
+
+
+def test_dashboard_panels_do_not_overlap_and_have_unique_ids():
+    for dashboard in (obs.gpu_dashboard(), obs.vllm_dashboard()):
+        cells = set()
+        ids = [p["id"] for p in dashboard["panels"]]
+        assert len(ids) == len(set(ids))
+        for p in dashboard["panels"]:
+            g = p["gridPos"]
+            assert g["x"] + g["w"] <= 24
+            for x in range(g["x"], g["x"] + g["w"]):
+                for y in range(g["y"], g["y"] + g["h"]):
+                    assert (x, y) not in cells, f"{dashboard['uid']}: panel {p['id']} overlaps"
+                    cells.add((x, y))
+
+
+def test_dashboard_configmaps_carry_the_sidecar_label_and_valid_json():
+    for cm in obs.dashboard_configmaps():
+        assert_valid_builtin(cm)
+        key, value = GRAFANA_DASHBOARD_LABEL
+        assert cm["metadata"]["labels"][key] == value
+        assert cm["metadata"]["namespace"] == MONITORING_NAMESPACE
+        [(filename, text)] = cm["data"].items()
+        assert filename.endswith(".json")
+        dashboard = json.loads(text)
+        assert dashboard["uid"] and dashboard["panels"]
+        assert len(text) < 1_000_000  # ConfigMap size limit
+
+
+@requires_upstream
+@given(
+    alerts=st.builds(
+        AlertingSpec,
+        ttft_p95_slo_seconds=st.floats(min_value=0.05, max_value=60, allow_nan=False),
+        queue_waiting_requests=st.integers(1, 1000),
+        kv_cache_usage_ratio=st.floats(min_value=0.01, max_value=1, allow_nan=False),
+        gpu_temperature_celsius=st.integers(50, 110),
+        gpu_memory_used_ratio=st.floats(min_value=0.01, max_value=1, allow_nan=False),
+        for_duration=st.sampled_from(["1m", "5m", "10m", "1h"]),
+    )
+)
+def test_rules_validate_and_parse_for_any_thresholds(alerts):
+    rule = obs.platform_rules(alerts)
+    assert_valid_crd(rule)
+    for expr in obs.promql_expressions(rule):
+        assert set(metric_names(expr)) <= obs.known_metric_names()
+    # Thresholds from the spec end up in the expressions.
+    exprs = {r["alert"]: r["expr"] for g in rule["spec"]["groups"] for r in g["rules"]}
+    assert exprs["GPUTemperatureHigh"].endswith(f"> {alerts.gpu_temperature_celsius}")
+    assert exprs["VLLMQueueBuildingUp"].endswith(f"> {alerts.queue_waiting_requests}")
+    assert exprs["VLLMTimeToFirstTokenSLO"].endswith(f"> {format(alerts.ttft_p95_slo_seconds, 'g')})")
+
+
+def test_required_alerts_exist_with_severity_and_text():
+    rule = obs.platform_rules(AlertingSpec())
+    alerts = {r["alert"]: r for g in rule["spec"]["groups"] for r in g["rules"]}
+    required = {
+        "GPUXidError", "GPUFatalXidError", "GPUTemperatureHigh", "GPUMemoryPressure", "DCGMExporterDown",
+        "VLLMQueueBuildingUp", "VLLMKVCacheNearFull", "VLLMTimeToFirstTokenSLO", "ModelReplicasUnavailable",
+        "ModelUnavailable", "KarpenterCloudProviderErrors", "KarpenterUnschedulablePods",
+        "KarpenterNodePoolLimitReached",
+    }
+    assert required <= set(alerts)
+    for name, r in alerts.items():
+        assert r["labels"]["severity"] in ("warning", "critical"), name
+        assert r["annotations"]["summary"] and r["annotations"]["description"], name
+        assert re.fullmatch(r"[0-9]+[smh]", r["for"]), name
+    assert rule["metadata"]["labels"]["release"] == PROMETHEUS_RELEASE
+    assert "DCGM_FI_DEV_XID_ERRORS == 79" in alerts["GPUFatalXidError"]["expr"]
+
+
+def test_ttft_alert_uses_per_model_slo_and_default_for_the_rest():
+    expr = obs.ttft_slo_expr(2.0)
+    assert f"> on (model_name) group_left () {obs.TTFT_SLO_SERIES}" in expr
+    assert f"unless on (model_name) {obs.TTFT_SLO_SERIES}) > 2)" in expr
+    promql_parser.parse(expr)
+
+
+@requires_upstream
+def test_model_slo_rules_record_one_series_per_model():
+    rule = obs.model_slo_rules([("meta-llama/Llama-3.1-8B-Instruct", 1.5), ("qwen", 0.8)])
+    assert_valid_crd(rule)
+    [group] = rule["spec"]["groups"]
+    assert [(r["record"], r["labels"]["model_name"], r["expr"]) for r in group["rules"]] == [
+        (obs.TTFT_SLO_SERIES, "meta-llama/Llama-3.1-8B-Instruct", "vector(1.5)"),
+        (obs.TTFT_SLO_SERIES, "qwen", "vector(0.8)"),
+    ]
+    single = obs.model_slo_rules([("meta-llama/Llama-3.1-8B-Instruct", 2)])
+    name = single["metadata"]["name"]
+    assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name) and len(name) <= 63
+    assert single["metadata"]["labels"]["release"] == PROMETHEUS_RELEASE
+
+
+@pytest.mark.parametrize(
+    "models",
+    [[], [("", 1.0)], [("a", 0)], [("a", -1.0)], [("a", 1.0), ("a", 2.0)]],
+)
+def test_model_slo_rules_refuse_bad_input(models):
+    with pytest.raises(ValueError):
+        obs.model_slo_rules(models)
+
+
+@given(name=st.text(min_size=1, max_size=120), slo=st.floats(min_value=0.001, max_value=600, allow_nan=False))
+def test_model_slo_rule_names_are_always_valid(name, slo):
+    rule = obs.model_slo_rules([(name, slo)])
+    meta = rule["metadata"]["name"]
+    assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", meta) and len(meta) <= 63, meta
+    promql_parser.parse(rule["spec"]["groups"][0]["rules"][0]["expr"])
+
+
+def test_grafana_variable_expansion():
+    assert obs.expand_grafana_variables('rate(x{m=~"$model"}[$__rate_interval])') == 'rate(x{m=~".*"}[5m])'
+    assert obs.expand_grafana_variables('x{n=~"${node:regex}"}') == 'x{n=~".*"}'
