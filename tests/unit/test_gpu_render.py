@@ -1,0 +1,129 @@
+"""Device plugin and DCGM exporter values: only chart-defined keys, GPU-node placement, sharing configs."""
+
+from __future__ import annotations
+
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gpu_platform.render import gpu as rg
+from gpu_platform.render import karpenter as rk
+from gpu_platform.render.labels import GPU_TOLERATION, NODE_ROLE_LABEL, PROMETHEUS_RELEASE
+from gpu_platform.spec import PlatformSpec, validate_spec
+from support import assert_helm_values_known, chart_values, requires_upstream
+
+BASE = {"environment": "dev", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
+
+
+def spec_with(*pools) -> PlatformSpec:
+    return validate_spec(PlatformSpec, {**BASE, "gpu": {"node_pools": list(pools)}})
+
+
+MIXED = spec_with(
+    {"name": "l4", "gpu_class": "l4", "time_slicing": {"replicas": 4, "fail_requests_greater_than_one": False}},
+    {"name": "h100", "gpu_class": "h100", "capacity": "on_demand", "mig": {"strategy": "single", "profiles": {"3g.40gb": 2}}},
+    {"name": "a10g", "gpu_class": "a10g"},
+    {"name": "l40s", "gpu_class": "l40s", "ami_family": "bottlerocket", "time_slicing": {"replicas": 2}},
+)
+
+
+def node_matches(affinity: dict, labels: dict[str, str]) -> bool:
+    """Evaluate a required node affinity (In / Exists only) against node labels."""
+    terms = affinity["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    for term in terms:
+        ok = True
+        for expr in term["matchExpressions"]:
+            if expr["operator"] == "In":
+                ok &= labels.get(expr["key"]) in expr["values"]
+            elif expr["operator"] == "Exists":
+                ok &= expr["key"] in labels
+            else:
+                raise AssertionError(f"unexpected operator {expr['operator']}")
+        if ok:
+            return True
+    return False
+
+
+def node_labels(spec: PlatformSpec, name: str) -> dict[str, str]:
+    pool = next(p for p in spec.gpu.node_pools if p.name == name)
+    return rk.gpu_node_pools(spec, pool)[0]["spec"]["template"]["metadata"]["labels"]
+
+
+# --------------------------------------------------------------------------------------------- device plugin
+@requires_upstream
+def test_device_plugin_values_use_only_chart_keys():
+    values = rg.device_plugin_values(MIXED)
+    # config.map holds named config files (free-form by design, empty upstream).
+    assert_helm_values_known("nvidia-device-plugin", values)
+
+
+@requires_upstream
+def test_device_plugin_schedules_on_al2023_gpu_nodes_but_not_bottlerocket_or_cpu_nodes():
+    values = rg.device_plugin_values(MIXED)
+    # The chart's default affinity needs NFD/GFD labels, which a plain EKS GPU node lacks: it would never schedule.
+    bare = {k: v for k, v in node_labels(MIXED, "a10g").items() if k != rk.GPU_PRESENT_LABEL}
+    assert not node_matches(chart_values("nvidia-device-plugin")["affinity"], bare)
+    assert node_matches(values["affinity"], node_labels(MIXED, "a10g"))
+    assert node_matches(values["affinity"], node_labels(MIXED, "l4"))
+    assert not node_matches(values["affinity"], node_labels(MIXED, "l40s"))  # bottlerocket ships its own
+    assert not node_matches(values["affinity"], {NODE_ROLE_LABEL: "cpu"})
+    assert GPU_TOLERATION in values["tolerations"]
+    assert "feature.node.kubernetes.io" not in yaml.safe_dump(values)
+
+
+def test_device_plugin_configs_render_time_slicing_and_mig():
+    values = rg.device_plugin_values(MIXED)
+    configs = {name: yaml.safe_load(text) for name, text in values["config"]["map"].items()}
+    assert values["config"]["default"] == "default" and set(configs) == {"default", "l4", "h100"}
+    assert configs["default"] == {"version": "v1", "flags": {"migStrategy": "none"}}
+    ts = configs["l4"]["sharing"]["timeSlicing"]
+    assert ts["resources"] == [{"name": "nvidia.com/gpu", "replicas": 4}]
+    assert ts["failRequestsGreaterThanOne"] is False and ts["renameByDefault"] is False
+    assert configs["h100"]["flags"]["migStrategy"] == "single" and "sharing" not in configs["h100"]
+    # Each config is selected on the pool's nodes by the label its NodePool sets.
+    assert node_labels(MIXED, "l4")[rk.DEVICE_PLUGIN_CONFIG_LABEL] == "l4"
+    assert node_labels(MIXED, "h100")[rk.DEVICE_PLUGIN_CONFIG_LABEL] == "h100"
+
+
+@given(st.integers(1, 48), st.sampled_from(["l4", "a10g", "l40s", "a100", "h100"]))
+def test_time_slicing_replicas_reach_the_plugin_config(replicas, cls):
+    spec = spec_with({"name": "p", "gpu_class": cls, "time_slicing": {"replicas": replicas}})
+    config = yaml.safe_load(rg.device_plugin_values(spec)["config"]["map"]["p"])
+    assert config["sharing"]["timeSlicing"]["resources"][0]["replicas"] == replicas
+
+
+def test_device_plugin_skipped_without_al2023_pools():
+    assert rg.needs_device_plugin(MIXED)
+    assert not rg.needs_device_plugin(spec_with({"name": "l4", "gpu_class": "l4", "ami_family": "bottlerocket"}))
+    assert not rg.needs_device_plugin(spec_with())
+
+
+# --------------------------------------------------------------------------------------------- DCGM exporter
+@requires_upstream
+def test_dcgm_values_use_only_chart_keys():
+    for monitor in (True, False):
+        assert_helm_values_known("dcgm-exporter", rg.dcgm_values(MIXED, service_monitor=monitor))
+
+
+def test_dcgm_runs_only_on_gpu_nodes_with_attribution_and_limits():
+    values = rg.dcgm_values(MIXED, service_monitor=True)
+    assert values["nodeSelector"] == {NODE_ROLE_LABEL: "gpu"}
+    for name in ("l4", "h100", "l40s"):
+        assert all(node_labels(MIXED, name)[k] == v for k, v in values["nodeSelector"].items())
+    assert values["tolerations"] == [GPU_TOLERATION]
+    assert values["kubernetes"]["enablePodLabels"] is True and values["kubernetes"]["podLabelAllowlistRegex"]
+    assert values["resources"]["limits"] == {"cpu": "500m", "memory": "512Mi"}
+
+
+def test_dcgm_service_monitor_follows_monitoring():
+    on = rg.dcgm_values(MIXED, service_monitor=True)["serviceMonitor"]
+    assert on["enabled"] is True and on["additionalLabels"] == {"release": PROMETHEUS_RELEASE}
+    off = rg.dcgm_values(MIXED, service_monitor=False)["serviceMonitor"]
+    # The chart enables it by default and would fail without the Prometheus Operator CRDs.
+    assert off["enabled"] is False
+
+
+def test_dcgm_needs_gpu_pools_and_can_be_disabled():
+    assert rg.needs_dcgm(MIXED) and not rg.needs_dcgm(spec_with())
+    off = validate_spec(PlatformSpec, {**BASE, "gpu": {"node_pools": [{"name": "l4", "gpu_class": "l4"}], "dcgm": {"enabled": False}}})
+    assert not rg.needs_dcgm(off)

@@ -1,0 +1,167 @@
+"""The `gpu` spec section: defaults, and every refusal names its field and says what is expected."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gpu_platform.catalog.gpus import GPU_CLASSES
+from gpu_platform.spec import GpuClassName, GpuNodePoolSpec, PlatformSpec, SpecError, validate_spec
+from gpu_platform.spec.gpu import MIG_COMPUTE_SLICES, PoolCapacity
+
+BASE = {"environment": "dev", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
+
+
+def platform(env: str = "dev", **gpu) -> dict:
+    return {**BASE, "environment": env, "gpu": gpu}
+
+
+def pool(**overrides) -> dict:
+    return {"name": "p", "gpu_class": "l4", **overrides}
+
+
+def problems(doc) -> dict[str, str]:
+    with pytest.raises(SpecError) as info:
+        validate_spec(PlatformSpec, doc)
+    return dict(info.value.problems)
+
+
+def test_defaults_have_no_gpu_pools_but_a_cpu_pool():
+    spec = validate_spec(PlatformSpec, BASE)
+    assert spec.gpu.node_pools == []
+    assert spec.gpu.cpu_pool.enabled
+    assert spec.gpu.al2023.ami_version == "latest"
+
+
+def test_gpu_class_enum_matches_catalog():
+    assert {c.value for c in GpuClassName} == set(GPU_CLASSES)
+
+
+def test_pool_defaults_prefer_spot_with_on_demand_fallback_and_safe_disruption():
+    p = validate_spec(PlatformSpec, platform(node_pools=[pool()])).gpu.node_pools[0]
+    assert p.capacity is PoolCapacity.SPOT_WITH_ON_DEMAND_FALLBACK
+    assert p.disruption.expire_after == "720h"
+    assert p.allowed_instance_types()[0] == "g6.xlarge"
+
+
+@pytest.mark.parametrize(
+    "doc, path, fragment",
+    [
+        (platform(node_pools=[pool(gpu_class="v100")]), "gpu.node_pools[0].gpu_class", "'l4'"),
+        (platform(node_pools=[pool(gpu_class="a100", mig={"profiles": {"2g.20gb": 3}})]),
+         "gpu.node_pools[0].mig.profiles", "does not offer MIG profile '2g.20gb'"),
+        (platform(node_pools=[pool(gpu_class="l40s", mig={"profiles": {"1g.10gb": 4}})]),
+         "gpu.node_pools[0].mig", "no MIG"),
+        (platform(node_pools=[pool(gpu_class="h100", mig={"profiles": {"3g.40gb": 3}})]),
+         "gpu.node_pools[0].mig.profiles", "does not fit"),
+        (platform(node_pools=[pool(gpu_class="h100", mig={"profiles": {"3g.40gb": 1, "1g.10gb": 2}})]),
+         "gpu.node_pools[0].mig.profiles", "exactly one profile"),
+        (platform(node_pools=[pool(gpu_class="h100", mig={"profiles": {"3g.40gb": 1}}, time_slicing={"replicas": 2})]),
+         "gpu.node_pools[0].mig", "not both"),
+        (platform(node_pools=[pool(time_slicing={"replicas": 0})]),
+         "gpu.node_pools[0].time_slicing.replicas", "must be ≥ 1"),
+        (platform(node_pools=[pool(limits={"gpus": -1})]), "gpu.node_pools[0].limits.gpus", "must be ≥ 0"),
+        (platform(node_pools=[pool(limits={"cpu": -4})]), "gpu.node_pools[0].limits.cpu", "must be ≥ 0"),
+        (platform(node_pools=[pool(limits={"memory_gib": -1})]), "gpu.node_pools[0].limits.memory_gib", "≥ 0"),
+        (platform(node_pools=[pool(instance_types=["g5.xlarge"])]), "gpu.node_pools[0].instance_types", "g6.xlarge"),
+        (platform(node_pools=[pool(max_gpus_per_node=2, min_gpus_per_node=4)]),
+         "gpu.node_pools[0].max_gpus_per_node", "min_gpus_per_node (4)"),
+        (platform(node_pools=[pool(gpu_class="h100", max_gpus_per_node=4)]),
+         "gpu.node_pools[0].max_gpus_per_node", "no h100 instance type"),
+        (platform(node_pools=[pool(gpu_class="h100", limits={"gpus": 4})]),
+         "gpu.node_pools[0].limits.gpus", "smallest allowed node (8 GPUs)"),
+        (platform(node_pools=[pool(name="a"), pool(name="b")]), "gpu.node_pools[1].gpu_class", "already has a pool"),
+        (platform(node_pools=[pool(name="x"), pool(name="x", gpu_class="a10g")]), "gpu.node_pools[1].name", "already used"),
+        (platform(node_pools=[pool(name="Bad_Name")]), "gpu.node_pools[0].name", "lowercase"),
+        (platform(node_pools=[pool(labels={"karpenter.sh/foo": "x"})]), "gpu.node_pools[0].labels", "reserved"),
+        (platform(node_pools=[pool(disruption={"expire_after": "30 days"})]),
+         "gpu.node_pools[0].disruption.expire_after", "duration"),
+        (platform(node_pools=[pool(disruption={"max_drifted": "many"})]),
+         "gpu.node_pools[0].disruption.max_drifted", "percentage"),
+        (platform(node_pools=[pool(ami_family="bottlerocket", gpu_class="a100", mig={"profiles": {"7g.40gb": 1}})]),
+         "gpu.node_pools[0].mig", "al2023"),
+        (platform(al2023={"ami_version": "2025-11-03"}), "gpu.al2023.ami_version", "v20251103"),
+        (platform(bottlerocket={"ami_version": "v20251103"}), "gpu.bottlerocket.ami_version", "v1.50.0"),
+        (platform(al2023={"image_cache_snapshot_id": "snap-0123456789abcdef0"}),
+         "gpu.al2023.image_cache_snapshot_id", "bottlerocket"),
+        (platform(bottlerocket={"image_cache_snapshot_id": "vol-1"}), "gpu.bottlerocket.image_cache_snapshot_id", "snap-"),
+        (platform(cpu_pool={"instance_categories": ["g"]}), "gpu.cpu_pool.instance_categories", "accelerator"),
+        (platform(karpenter={"log_level": "trace"}), "gpu.karpenter.log_level", "debug, info or error"),
+        (platform(unknown=True), "gpu.unknown", "unknown field"),
+    ],
+)
+def test_errors_name_the_field(doc, path, fragment):
+    found = problems(doc)
+    assert path in found, found
+    assert fragment in found[path]
+
+
+PINNED = {"al2023": {"ami_version": "v20251103"}}
+
+
+def test_prod_refuses_spot_only_gpu_pools():
+    found = problems(platform("prod", node_pools=[pool(capacity="spot")], **PINNED))
+    assert "spot-only" in found["gpu.node_pools[0].capacity"]
+
+
+def test_prod_refuses_spot_only_cpu_pool():
+    found = problems(platform("prod", cpu_pool={"capacity": "spot"}))
+    assert "gpu.cpu_pool.capacity" in found
+
+
+def test_prod_refuses_floating_amis_for_families_in_use():
+    found = problems(platform("prod", node_pools=[pool()]))
+    assert "pin" in found["gpu.al2023.ami_version"]
+    found = problems(platform("prod", node_pools=[pool(ami_family="bottlerocket")], **PINNED))
+    assert "gpu.bottlerocket.ami_version" in found
+
+
+def test_prod_accepts_pinned_on_demand_fallback_and_dev_allows_spot_and_latest():
+    validate_spec(PlatformSpec, platform("prod", node_pools=[pool()], **PINNED))
+    validate_spec(PlatformSpec, platform("prod"))  # no GPU pools: nothing to pin
+    validate_spec(PlatformSpec, platform("dev", node_pools=[pool(capacity="spot")], cpu_pool={"capacity": "spot"}))
+    validate_spec(PlatformSpec, platform("staging", node_pools=[pool(capacity="spot")]))
+
+
+@given(st.integers(min_value=-100, max_value=100))
+def test_time_slicing_replicas_valid_iff_between_1_and_48(replicas):
+    doc = platform(node_pools=[pool(time_slicing={"replicas": replicas})])
+    if 1 <= replicas <= 48:
+        spec = validate_spec(PlatformSpec, doc)
+        assert spec.gpu.node_pools[0].time_slicing.replicas == replicas
+    else:
+        assert "gpu.node_pools[0].time_slicing.replicas" in problems(doc)
+
+
+@given(
+    st.sampled_from(sorted(GPU_CLASSES)),
+    st.one_of(st.none(), st.sampled_from([1, 2, 4, 8])),
+    st.one_of(st.none(), st.sampled_from([1, 2, 4, 8])),
+)
+def test_allowed_instance_types_respect_gpu_bounds(cls, lo, hi):
+    doc = pool(gpu_class=cls, min_gpus_per_node=lo, max_gpus_per_node=hi, limits={"gpus": 64})
+    try:
+        p = GpuNodePoolSpec.model_validate(doc)
+    except Exception:
+        counts = [i.gpus for i in GPU_CLASSES[cls].instances]
+        assert (lo is not None and hi is not None and lo > hi) or not [
+            c for c in counts if (lo is None or c >= lo) and (hi is None or c <= hi)
+        ]
+        return
+    by_name = {i.name: i for i in GPU_CLASSES[cls].instances}
+    allowed = p.allowed_instance_types()
+    assert allowed
+    for name in allowed:
+        assert (lo is None or by_name[name].gpus >= lo) and (hi is None or by_name[name].gpus <= hi)
+
+
+@given(st.dictionaries(st.sampled_from(GPU_CLASSES["h100"].mig_profiles), st.integers(1, 7), min_size=1, max_size=3))
+def test_mig_layouts_accepted_only_when_they_fit_one_gpu(profiles):
+    doc = platform(node_pools=[pool(gpu_class="h100", mig={"strategy": "mixed", "profiles": profiles})])
+    compute = sum(int(p.split("g.")[0]) * n for p, n in profiles.items())
+    try:
+        validate_spec(PlatformSpec, doc)
+        assert compute <= MIG_COMPUTE_SLICES
+    except SpecError as exc:
+        assert "gpu.node_pools[0].mig.profiles" in dict(exc.problems)
