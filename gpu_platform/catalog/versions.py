@@ -72,8 +72,9 @@ IMAGES: dict[str, Image] = {
     "vllm": Image("vllm/vllm-openai", "v0.33.0", "vllm-project/vllm v0.33.0 (PyPI wheel vllm==0.33.0)"),
     # Ray image for RayService head/workers running vLLM across nodes.
     "ray-vllm": Image("vllm/vllm-openai", "v0.33.0", "vllm-project/vllm v0.33.0 (ships ray)"),
-    # LiteLLM proxy; the config we render is checked against litellm==1.109.1 (facts.md).
-    "litellm": Image("ghcr.io/berriai/litellm", "v1.109.1-stable", "BerriAI/litellm v1.109.1"),
+    # LiteLLM proxy; the config we render is checked against litellm==1.109.1 (facts.md, integration test). Since
+    # 1.84.0 LiteLLM tags images `v<version>` without the old `-stable` suffix (docs.litellm.ai/blog/cleaner-release-versions).
+    "litellm": Image("ghcr.io/berriai/litellm", "v1.109.1", "BerriAI/litellm v1.109.1"),
     # Pause image for warm-headroom placeholder pods.
     "pause": Image("registry.k8s.io/pause", "3.10", "kubernetes/kubernetes pause 3.10"),
 }
