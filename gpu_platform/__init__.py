@@ -20,6 +20,15 @@ _EXPORTS: dict[str, str] = {
     "Network": "gpu_platform.components.platform",
     "PlatformRef": "gpu_platform.components.ref",
     "run_program": "gpu_platform.plan",
+    "ModelDeployment": "gpu_platform.components.model",
+    "ModelServingBase": "gpu_platform.components.model",
+    "ModelNamespace": "gpu_platform.components.model",
+    "deploy_models": "gpu_platform.components.model",
+    "ModelSpec": "gpu_platform.spec",
+    "size_model": "gpu_platform.sizing",
+    "Sizing": "gpu_platform.sizing",
+    "SizingError": "gpu_platform.sizing",
+    "endpoint_url": "gpu_platform.render.model",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -21,3 +21,13 @@ def main() -> None:
     pulumi.export("vpcId", platform.vpc_id)
     pulumi.export("privateSubnetIds", platform.private_subnet_ids)
     pulumi.export("publicSubnetIds", platform.public_subnet_ids)
+
+    # Models: one ModelDeployment per `models:` entry, on the platform's provider, after its operators.
+    from .components.model import deploy_models
+
+    config = pulumi.Config("gpu-platform")
+    hf_tokens = {
+        m.name: config.require_secret(m.source.hf_token_config_key) for m in spec.models if m.source.hf_token_config_key
+    }
+    models = deploy_models(platform.ref, spec.models, hf_tokens=hf_tokens)
+    pulumi.export("models", {name: pulumi.Output.all(**md.outputs()) for name, md in models.items()})

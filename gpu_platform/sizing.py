@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Iterable, Optional
+from typing import Mapping, Optional, Sequence
 
 from .catalog.gpus import GPU_CLASSES, HOURS_PER_MONTH, PRICES_AS_OF, GpuClass, InstanceType, find_instance
 from .catalog.models import Architecture
@@ -258,19 +258,75 @@ def _fit(spec: ModelSpec, cls: GpuClass, inst: InstanceType, tp: int, pp: int) -
     return _Fit(cls, inst, tp, pp, weights + kv + overhead, usable, weights, kv, overhead)
 
 
-def _classes(spec: ModelSpec, allowed: Optional[Iterable[str]]) -> list[GpuClass]:
+Offered = Optional[Mapping[str, Sequence[str]]]
+"""GPU class → instance types the platform can launch (its node pools); None: the whole catalog."""
+
+
+def _classes(spec: ModelSpec, offered: Offered) -> list[GpuClass]:
     if spec.instance_type:
-        return [find_instance(spec.instance_type)[0]]  # type: ignore[index]
+        cls = find_instance(spec.instance_type)[0]  # type: ignore[index]
+        if offered is not None and spec.instance_type not in offered.get(cls.name, ()):
+            raise SizingError("instance_type", f"no GPU node pool launches {spec.instance_type}; {_offer_text(offered)}")
+        return [cls]
     if spec.gpu_class:
+        if offered is not None and spec.gpu_class not in offered:
+            raise SizingError("gpu_class", f"no GPU node pool offers {spec.gpu_class}; {_offer_text(offered)}")
         return [GPU_CLASSES[spec.gpu_class]]
-    names = list(allowed) if allowed is not None else list(GPU_CLASSES)
+    names = list(offered) if offered is not None else list(GPU_CLASSES)
     return [GPU_CLASSES[n] for n in names if n in GPU_CLASSES]
 
 
-def _instances(spec: ModelSpec, cls: GpuClass) -> list[InstanceType]:
+def _offer_text(offered: Mapping[str, Sequence[str]]) -> str:
+    if not offered:
+        return "the platform has no dedicated (unshared) GPU node pools (add one under gpu.node_pools)"
+    return "pools offer " + "; ".join(f"{c}: {', '.join(i)}" for c, i in offered.items())
+
+
+def _instances(spec: ModelSpec, cls: GpuClass, offered: Offered) -> list[InstanceType]:
     if spec.instance_type:
         return [i for i in cls.instances if i.name == spec.instance_type]
+    if offered is not None:
+        return [i for i in cls.instances if i.name in offered.get(cls.name, ())]
     return list(cls.instances)
+
+
+def offered_instances(platform: object) -> Offered:
+    """Instance types a platform's GPU node pools can launch, per class (None when it declares no pools).
+
+    MIG pools are left out: their `nvidia.com/gpu` is a slice with a fraction of the memory, which the
+    whole-GPU sizing here does not model.
+    """
+    gpu = getattr(platform, "gpu", None)
+    pools = getattr(gpu, "node_pools", None) if gpu is not None else None
+    if not pools:
+        return None
+    out: dict[str, list[str]] = {}
+    for pool in pools:
+        if getattr(pool, "mig", None) is not None:
+            continue
+        cls = GPU_CLASSES[pool.gpu_class.value]
+        names = []
+        for inst in cls.instances:
+            if pool.instance_types and inst.name not in pool.instance_types:
+                continue
+            if pool.max_gpus_per_node is not None and inst.gpus > pool.max_gpus_per_node:
+                continue
+            if pool.min_gpus_per_node is not None and inst.gpus < pool.min_gpus_per_node:
+                continue
+            names.append(inst.name)
+        if names:
+            out[cls.name] = names
+    return out
+
+
+def time_sliced_classes(platform: object) -> set[str]:
+    """GPU classes whose pool shares each GPU by time-slicing (vLLM then shares the GPU's memory)."""
+    gpu = getattr(platform, "gpu", None)
+    return {
+        p.gpu_class.value
+        for p in (getattr(gpu, "node_pools", None) or [])
+        if getattr(p, "time_slicing", None) is not None and p.time_slicing.replicas > 1
+    }
 
 
 def _tp_choices(spec: ModelSpec, pp: int) -> list[int]:
@@ -281,11 +337,11 @@ def _tp_choices(spec: ModelSpec, pp: int) -> list[int]:
     return [tp for tp in TP_CHOICES if spec.arch.attention_heads % tp == 0]
 
 
-def _candidates(spec: ModelSpec, allowed: Optional[Iterable[str]], multi_node: bool) -> list[_Fit]:
+def _candidates(spec: ModelSpec, offered: Offered, multi_node: bool) -> list[_Fit]:
     out: list[_Fit] = []
     arch = spec.arch
-    for cls in _classes(spec, allowed):
-        for inst in _instances(spec, cls):
+    for cls in _classes(spec, offered):
+        for inst in _instances(spec, cls, offered):
             if multi_node:
                 pps = [spec.pipeline_parallel_size] if spec.pipeline_parallel_size else range(2, MAX_AUTO_PIPELINE + 1)
             else:
@@ -303,7 +359,9 @@ def _candidates(spec: ModelSpec, allowed: Optional[Iterable[str]], multi_node: b
     return out
 
 
-def _choose(spec: ModelSpec, allowed: Optional[Iterable[str]]) -> _Fit:
+def _choose(spec: ModelSpec, offered: Offered) -> _Fit:
+    if offered is not None and not offered:
+        raise SizingError("gpu_class", _offer_text(offered))
     single_only = spec.backend in (Backend.KSERVE, Backend.DEPLOYMENT)
     wants_multi = (spec.pipeline_parallel_size or 1) > 1
     if wants_multi and single_only:
@@ -314,21 +372,21 @@ def _choose(spec: ModelSpec, allowed: Optional[Iterable[str]]) -> _Fit:
         )
     tried: list[_Fit] = []
     if not wants_multi:
-        single = _candidates(spec, allowed, multi_node=False)
+        single = _candidates(spec, offered, multi_node=False)
         tried += single
         fits = [f for f in single if f.fits]
         if fits:
             return min(fits, key=lambda f: (f.replica_cost, f.tp, f.cls.name, f.inst.name))
     if not single_only:
-        multi = _candidates(spec, allowed, multi_node=True)
+        multi = _candidates(spec, offered, multi_node=True)
         tried += multi
         fits = [f for f in multi if f.fits]
         if fits:
             return min(fits, key=lambda f: (f.replica_cost, f.pp, f.tp, f.cls.name, f.inst.name))
-    raise _refusal(spec, tried, allowed, single_only)
+    raise _refusal(spec, tried, offered, single_only)
 
 
-def _refusal(spec: ModelSpec, tried: list[_Fit], allowed, single_only: bool) -> SizingError:
+def _refusal(spec: ModelSpec, tried: list[_Fit], offered: Offered, single_only: bool) -> SizingError:
     arch = spec.arch
     weights = weight_gib(arch, spec.quantization)
     kv = kv_cache_gib(arch, spec.engine.kv_cache_dtype, spec.context_length * spec.concurrency)
@@ -340,7 +398,7 @@ def _refusal(spec: ModelSpec, tried: list[_Fit], allowed, single_only: bool) -> 
         else "model"
     )
     if not tried:
-        where = spec.instance_type or spec.gpu_class or ", ".join(allowed or GPU_CLASSES)
+        where = spec.instance_type or spec.gpu_class or ", ".join(offered if offered is not None else GPU_CLASSES)
         return SizingError(
             field,
             f"no {where} configuration can split {arch.key} "
@@ -420,14 +478,13 @@ def resolve_dtype(spec: ModelSpec, cls: GpuClass) -> str:
     return "bfloat16" if cls.bf16 else "float16"
 
 
-def size_model(spec: ModelSpec, allowed_classes: Optional[Iterable[str]] = None) -> Sizing:
+def size_model(spec: ModelSpec, offered: Offered = None) -> Sizing:
     """Size ``spec``: choose class, instance, TP/PP and backend (cheapest fit), and model start time and cost.
 
-    ``allowed_classes`` restricts the automatic choice (e.g. to the GPU classes the platform has node pools for).
+    ``offered`` (see :func:`offered_instances`) restricts the choice to what the platform's node pools launch.
     Raises :class:`SizingError` naming the field to change, with the numbers, when nothing fits.
     """
-    allowed = list(allowed_classes) if allowed_classes is not None else None
-    f = _choose(spec, allowed)
+    f = _choose(spec, offered)
     backend = spec.backend
     if backend is Backend.AUTO:
         backend = Backend.RAYSERVICE if f.pp > 1 else Backend.KSERVE

@@ -18,6 +18,19 @@ from .gpu import (
     PoolCapacity,
     TimeSlicingSpec,
 )
+from .model import (
+    AutoscalingSpec,
+    Backend,
+    CacheSpec,
+    CanarySpec,
+    Dtype,
+    EngineSpec,
+    KvCacheDtype,
+    ModelSpec,
+    Priority,
+    Quantization,
+    SourceSpec,
+)
 from .operators import (
     AlertingSpec,
     AlertmanagerSpec,
@@ -48,6 +61,17 @@ from .platform import (
 )
 
 __all__ = [
+    "AutoscalingSpec",
+    "Backend",
+    "CacheSpec",
+    "CanarySpec",
+    "Dtype",
+    "EngineSpec",
+    "KvCacheDtype",
+    "ModelSpec",
+    "Priority",
+    "Quantization",
+    "SourceSpec",
     "AmiFamily",
     "ConsolidationPolicy",
     "CpuNodePoolSpec",

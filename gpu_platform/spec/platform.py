@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ._base import FieldError, SpecModel
 from .gpu import GpuSpec
+from .model import ModelSpec
 from .operators import OperatorsSpec
 
 # EKS versions this release is built and tested against. The floor is the oldest version in EKS standard
@@ -314,6 +315,9 @@ class PlatformSpec(SpecModel):
     operators: OperatorsSpec = Field(default_factory=OperatorsSpec)
     """Cluster operators (cert-manager, KServe, KubeRay, KEDA) and monitoring (kube-prometheus-stack, dashboards,
     alerts); all on the system nodes. Production must keep monitoring, Alertmanager and persistent Prometheus."""
+    models: list[ModelSpec] = Field(default_factory=list)
+    """vLLM model deployments on this platform (`ModelDeployment` each): unique names; each must fit a GPU class
+    the platform has a node pool for (sized at validation time, so a model that cannot fit fails here)."""
 
     @field_validator("region")
     @classmethod
@@ -348,6 +352,44 @@ class PlatformSpec(SpecModel):
             if problems:
                 path, message = problems[0]
                 raise FieldError(f"gpu.{path}", message)
+        return self
+
+    @model_validator(mode="after")
+    def _models(self) -> "PlatformSpec":
+        from ..sizing import SizingError, offered_instances, size_model  # sizing imports spec: import late
+
+        names: dict[str, int] = {}
+        served: dict[str, int] = {}
+        offered = offered_instances(self)
+        for i, m in enumerate(self.models):
+            if m.name in names:
+                raise FieldError(f"models[{i}].name", f"{m.name!r} is already used by models[{names[m.name]}]")
+            if m.model_name in served:
+                raise FieldError(
+                    f"models[{i}].served_name",
+                    f"{m.model_name!r} is already served by models[{served[m.model_name]}]; clients could not tell them apart",
+                )
+            names[m.name], served[m.model_name] = i, i
+            down = m.autoscaling.scale_down_stabilization_seconds
+            if self.environment is Environment.PROD and down is not None and down < 600:
+                raise FieldError(
+                    f"models[{i}].autoscaling.scale_down_stabilization_seconds",
+                    f"must be ≥ 600 in prod (got {down}): a replica costs minutes to bring back",
+                )
+            try:
+                sizing = size_model(m, offered)
+            except SizingError as exc:
+                raise FieldError(f"models[{i}].{exc.field}", exc.message) from None
+            ops = self.operators
+            needs = {"kserve": ops.kserve.enabled, "rayservice": ops.kuberay.enabled, "deployment": ops.keda.enabled}
+            if not needs[sizing.backend.value]:
+                operator = {"kserve": "kserve", "rayservice": "kuberay", "deployment": "keda"}[sizing.backend.value]
+                raise FieldError(
+                    f"models[{i}].backend",
+                    f"{sizing.backend.value} needs operators.{operator}.enabled: true (or choose another backend)",
+                )
+            if sizing.backend.value == "kserve" and not ops.keda.enabled:
+                raise FieldError(f"models[{i}].backend", "KServe models autoscale with KEDA; set operators.keda.enabled")
         return self
 
     @model_validator(mode="after")

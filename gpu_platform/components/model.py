@@ -1,0 +1,290 @@
+"""`ModelDeployment`: one vLLM model on the platform, plus the shared objects models need once per cluster
+(`ModelServingBase`) and once per namespace (`ModelNamespace`).
+
+Decisions live in :mod:`gpu_platform.sizing` and :mod:`gpu_platform.render.model`; this module only turns them
+into resources with the platform's provider and ordering.
+
+Use from another stack (the platform created elsewhere)::
+
+    import pulumi
+    from gpu_platform import ModelDeployment, PlatformRef
+
+    platform = PlatformRef.from_stack_reference("acme/gpu-platform/prod", platform_spec_dict)
+    ModelDeployment(
+        "llama-8b",
+        {"name": "llama-8b", "model": "s3://acme-weights/llama-3.1-8b-instruct", "gpu_class": "l40s"},
+        platform=platform,
+        create_namespace=False,  # the platform stack created `models`; True for a team namespace of your own
+    )
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, Union
+
+import pulumi
+
+from ..render import model as rm
+from ..sizing import Sizing, SizingError, offered_instances, size_model, time_sliced_classes
+from ..spec import ModelSpec
+from ..spec.model import Backend
+from ._iam import pod_identity_role
+from ._k8s import apply_object
+from ._validate import validated
+from .ref import PlatformRef
+
+# Operators each backend's custom resources need (keys of PlatformRef.extras published by the Operators component).
+_BACKEND_OPERATORS = {
+    Backend.KSERVE: ("kserve", "keda"),
+    Backend.RAYSERVICE: ("kuberay",),
+    Backend.DEPLOYMENT: ("keda",),
+}
+
+
+def _resources(values: Sequence[Any]) -> list[pulumi.Resource]:
+    out: list[pulumi.Resource] = []
+    for v in values:
+        if isinstance(v, pulumi.Resource):
+            out.append(v)
+        elif isinstance(v, (list, tuple)):
+            out += [x for x in v if isinstance(x, pulumi.Resource)]
+    return out
+
+
+def size_or_fail(spec: ModelSpec, platform: PlatformRef, *, prefix: str = "") -> Sizing:
+    """Size ``spec`` for ``platform``'s node pools; a misfit raises ``pulumi.InputPropertiesError`` naming the field."""
+    try:
+        return size_model(spec, offered_instances(platform.spec))
+    except SizingError as exc:
+        path = f"{prefix}{exc.field}"
+        raise pulumi.InputPropertiesError(
+            f"{path}: {exc.message}", [pulumi.InputPropertyErrorDetails(property_path=path, reason=exc.message)]
+        ) from None
+
+
+class ModelServingBase(pulumi.ComponentResource):
+    """Cluster-scoped objects every model shares, created once per cluster: the pinned vLLM
+    `ClusterServingRuntime` (when KServe is in use) and the model/headroom PriorityClasses."""
+
+    runtime_name: str
+    """Name of the ClusterServingRuntime InferenceServices reference."""
+
+    def __init__(
+        self,
+        name: str,
+        platform: PlatformRef,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        kserve: bool = True,
+    ) -> None:
+        super().__init__("gpu-platform:index:ModelServingBase", name, None, opts)
+        for pc in rm.priority_classes():
+            apply_object(f"{name}-{pc['metadata']['name']}", pc, platform.opts(self))
+        self.runtime = None
+        if kserve:
+            deps = _resources([platform.extras.get("kserve")])
+            self.runtime = apply_object(f"{name}-runtime", rm.cluster_serving_runtime(), platform.opts(self, deps))
+        self.runtime_name = rm.RUNTIME_NAME
+        self.register_outputs({"runtimeName": self.runtime_name})
+
+
+class ModelNamespace(pulumi.ComponentResource):
+    """A model namespace: default-deny NetworkPolicies (ingress only from the proxy and Prometheus, egress only to
+    DNS, Pod Identity and HTTPS), a GPU ResourceQuota and container defaults."""
+
+    def __init__(
+        self,
+        name: str,
+        platform: PlatformRef,
+        namespace: str,
+        gpu_quota: int,
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        super().__init__("gpu-platform:index:ModelNamespace", name, None, opts)
+        objects = rm.namespace_objects(namespace, gpu_quota)
+        (_, ns_obj), rest = objects[0], objects[1:]
+        self.namespace_resource = apply_object(f"{name}-namespace", ns_obj, platform.opts(self))
+        after_ns = platform.opts(self, [self.namespace_resource])
+        for part, obj in rest:
+            apply_object(f"{name}-{part}", obj, after_ns)
+        self.namespace = namespace
+        self.register_outputs({"namespace": namespace, "gpuQuota": gpu_quota})
+
+
+class ModelDeployment(pulumi.ComponentResource):
+    """One vLLM model: sized, placed on the cheapest fitting GPU instance, served by KServe, RayService or a plain
+    Deployment, autoscaled (fast up, slow down, optionally to zero), with secure pod defaults.
+
+    ``args`` is a :class:`ModelSpec` or a dict (validated before any resource is registered; errors name the field).
+    ``platform`` is the :class:`PlatformRef` to deploy onto (``GpuPlatform.ref`` or
+    ``PlatformRef.from_stack_reference``). ``hf_token`` is the Hugging Face token for gated models (stored as a
+    Pulumi secret). ``create_namespace`` creates the model's namespace with its policies and quota (leave it False
+    when the namespace is shared and created elsewhere, as the platform program does). ``base`` and ``after`` are
+    resources the model's objects wait for (a component's own ``depends_on`` does not reach its children).
+    """
+
+    endpoint: pulumi.Output[str]
+    """In-cluster OpenAI base URL (`http://…/v1`)."""
+    served_model_name: pulumi.Output[str]
+    backend: pulumi.Output[str]
+    instance_type: pulumi.Output[str]
+    gpu_class: pulumi.Output[str]
+    tensor_parallel_size: pulumi.Output[int]
+    pipeline_parallel_size: pulumi.Output[int]
+    can_scale_to_zero: pulumi.Output[bool]
+    canary_endpoint: pulumi.Output[Optional[str]]
+    canary_traffic_percent: pulumi.Output[int]
+    sizing: pulumi.Output[dict]
+    """The sizing report: memory budget, parallelism, pod shape, cold-start timeline, probe budget."""
+    cost: pulumi.Output[dict]
+    """Hourly/monthly cost at min and max replicas, on-demand and spot, with the catalog's price date."""
+
+    def __init__(
+        self,
+        name: str,
+        args: Union[ModelSpec, dict[str, Any]],
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        platform: PlatformRef,
+        hf_token: Optional[pulumi.Input[str]] = None,
+        create_namespace: bool = False,
+        base: Optional[ModelServingBase] = None,
+        after: Sequence[pulumi.Resource] = (),
+        error_prefix: str = "",
+    ) -> None:
+        spec = validated(ModelSpec, args, prefix=error_prefix.rstrip("."))
+        sized = size_or_fail(spec, platform, prefix=error_prefix)
+        if spec.source.hf_token_config_key and hf_token is None:
+            path = f"{error_prefix}source.hf_token_config_key"
+            raise pulumi.InputPropertiesError(
+                f"{path}: the model needs a Hugging Face token; pass hf_token= (a Pulumi secret)",
+                [pulumi.InputPropertyErrorDetails(property_path=path, reason="hf_token missing")],
+            )
+        super().__init__("gpu-platform:index:ModelDeployment", name, None, opts)
+        self.spec, self.sizing_plan = spec, sized
+        environment = platform.spec.environment.value
+        region = platform.spec.region
+
+        if sized.gpu_class in time_sliced_classes(platform.spec):
+            pulumi.log.warn(
+                f"{spec.name}: the {sized.gpu_class} pool time-slices GPUs; vLLM reserves "
+                f"{spec.engine.gpu_memory_utilization:.0%} of the GPU's memory, so other pods on the same GPU may OOM",
+                resource=self,
+            )
+
+        wake = platform.extras.get("model_wake_query")
+        rendered = rm.render_model(
+            spec, sized, environment=environment, region=region, wake=wake, with_hf_token=hf_token is not None
+        )
+
+        # Wait for the operators this backend's custom resources need, and the class's NodePool.
+        deps = _resources([platform.extras.get(k) for k in _BACKEND_OPERATORS[sized.backend]])
+        pools = platform.extras.get("gpu_node_pools") or {}
+        deps += _resources([pools.get(sized.gpu_class)])
+        if base is not None:
+            deps.append(base)
+        deps += list(after)
+        if create_namespace:
+            ns = ModelNamespace(
+                f"{name}-ns",
+                platform,
+                spec.namespace,
+                rm.gpu_quota([spec], [sized]),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            deps.append(ns)
+        k8s_opts = platform.opts(self, deps)
+
+        if rendered.s3_policy is not None:
+            _role, association = pod_identity_role(
+                f"{name}-weights",
+                cluster_name=platform.cluster_name,
+                namespace=spec.namespace,
+                service_account=rm.service_account_name(spec) or spec.name,
+                parent=self,
+                inline_policy=rendered.s3_policy,
+                tags={"model": spec.name, "environment": environment},
+            )
+            # Pods started before the association exists get no credentials: create it first.
+            k8s_opts = platform.opts(self, [*deps, association])
+
+        self.objects: dict[str, pulumi.CustomResource] = {}
+        for part, obj in rendered.objects:
+            if part == "hf-token":
+                obj = {**obj, "stringData": {"HF_TOKEN": hf_token}}
+                self.objects[part] = apply_object(f"{name}-{part}", obj, k8s_opts, secret_fields=("stringData",))
+            else:
+                self.objects[part] = apply_object(f"{name}-{part}", obj, k8s_opts)
+
+        report = sized.report()
+        self.endpoint = pulumi.Output.from_input(rendered.endpoint)
+        self.served_model_name = pulumi.Output.from_input(spec.model_name)
+        self.backend = pulumi.Output.from_input(sized.backend.value)
+        self.instance_type = pulumi.Output.from_input(sized.instance_type)
+        self.gpu_class = pulumi.Output.from_input(sized.gpu_class)
+        self.tensor_parallel_size = pulumi.Output.from_input(sized.tensor_parallel_size)
+        self.pipeline_parallel_size = pulumi.Output.from_input(sized.pipeline_parallel_size)
+        self.can_scale_to_zero = pulumi.Output.from_input(spec.autoscaling.scale_to_zero)
+        self.canary_endpoint = pulumi.Output.from_input(rendered.canary_endpoint)
+        self.canary_traffic_percent = pulumi.Output.from_input(spec.canary.traffic_percent if spec.canary else 0)
+        self.sizing = pulumi.Output.from_input({k: v for k, v in report.items() if k != "cost"})
+        self.cost = pulumi.Output.from_input(report["cost"])
+        self.register_outputs(self.outputs())
+
+    def outputs(self) -> dict[str, pulumi.Output[Any]]:
+        """The component's outputs by their exported (camelCase) names."""
+        return {
+            "endpoint": self.endpoint,
+            "servedModelName": self.served_model_name,
+            "backend": self.backend,
+            "instanceType": self.instance_type,
+            "gpuClass": self.gpu_class,
+            "tensorParallelSize": self.tensor_parallel_size,
+            "pipelineParallelSize": self.pipeline_parallel_size,
+            "canScaleToZero": self.can_scale_to_zero,
+            "canaryEndpoint": self.canary_endpoint,
+            "canaryTrafficPercent": self.canary_traffic_percent,
+            "sizing": self.sizing,
+            "cost": self.cost,
+        }
+
+
+def deploy_models(
+    platform: PlatformRef,
+    models: Sequence[ModelSpec],
+    *,
+    hf_tokens: Optional[dict[str, pulumi.Input[str]]] = None,
+    opts: Optional[pulumi.ResourceOptions] = None,
+    base_name: str = "models",
+) -> dict[str, ModelDeployment]:
+    """All of a platform's models: the shared base once, each namespace once (quota = the sum of its models'
+    peak GPUs), then one ModelDeployment per spec (named after it). Returns them by model name."""
+    if not models:
+        return {}
+    hf_tokens = hf_tokens or {}
+    sizings = [size_or_fail(m, platform, prefix=f"models[{i}].") for i, m in enumerate(models)]
+    uses_kserve = any(s.backend is Backend.KSERVE for s in sizings)
+    base = ModelServingBase(base_name, platform, opts=opts, kserve=uses_kserve)
+    namespaces: dict[str, ModelNamespace] = {}
+    for ns in dict.fromkeys(m.namespace for m in models):
+        members = [(m, s) for m, s in zip(models, sizings) if m.namespace == ns]
+        namespaces[ns] = ModelNamespace(
+            f"{base_name}-ns-{ns}",
+            platform,
+            ns,
+            rm.gpu_quota([m for m, _ in members], [s for _, s in members]),
+            opts=opts,
+        )
+    out: dict[str, ModelDeployment] = {}
+    for i, m in enumerate(models):
+        out[m.name] = ModelDeployment(
+            m.name,
+            m,
+            opts,
+            platform=platform,
+            hf_token=hf_tokens.get(m.name),
+            base=base,
+            after=[namespaces[m.namespace]],
+            error_prefix=f"models[{i}].",
+        )
+    return out
