@@ -328,9 +328,9 @@ class GpuPlatform(pulumi.ComponentResource):
             spec,
             provider=self.provider,
             depends_on=[system_nodes],
-            # The kube-prometheus-stack release (Operators component) goes here once it is composed in; until
-            # then the DCGM exporter's ServiceMonitor stays off (its chart fails without the CRD).
-            monitoring=None,
+            # With kube-prometheus-stack installed, the DCGM exporter's ServiceMonitor is on and waits for its CRD;
+            # without it, it stays off (the chart fails when the CRD is missing).
+            monitoring=operators.releases.get("kube-prometheus-stack"),
             opts=child,
         )
 
