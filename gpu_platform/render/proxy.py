@@ -44,7 +44,8 @@ class ProxyTarget:
     """A self-hosted model group the proxy routes to, as the ModelDeployment exposes it (no pydantic, no pulumi)."""
 
     group: str
-    """Model group name clients use (the ModelDeployment's name)."""
+    """Model group name clients send as `"model"`: the model's served name, so the proxy's `requested_model`
+    metric label matches the ModelDeployment's wake-up query."""
     served_name: str
     """The name vLLM serves it under (`--served-model-name`)."""
     api_base: str

@@ -1,0 +1,195 @@
+"""`FallbackProxy`: the LiteLLM gateway that routes to self-hosted models and falls back to cloud LLM APIs."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Sequence, Union
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from ..config import PROJECT
+from ..render import cluster as rc
+from ..render import proxy as rp
+from ..render.labels import PROXY_NAMESPACE
+from ..spec import Environment
+from ..spec.fallback import API_KEY_PROVIDERS, FallbackSpec, Provider
+from ._iam import pod_identity_role
+from ._k8s import apply_object
+from ._validate import validated
+from .ref import PlatformRef
+
+
+def _input_error(problems: list[tuple[str, str]]) -> pulumi.InputPropertiesError:
+    lines = "\n".join(f"  {path}: {msg}" for path, msg in problems)
+    return pulumi.InputPropertiesError(
+        f"invalid FallbackProxy configuration ({len(problems)} problem{'s' if len(problems) != 1 else ''}):\n{lines}",
+        [pulumi.InputPropertyErrorDetails(property_path=p, reason=m) for p, m in problems],
+    )
+
+
+class FallbackProxy(pulumi.ComponentResource):
+    """LiteLLM proxy in front of every model: per-group fallback chains to cloud APIs, retries per error class and
+    a circuit breaker, so a crashed, overloaded, cold or scaled-to-zero model costs latency, not errors.
+
+    Args:
+        name: logical name prefix of the children.
+        platform: the platform to deploy onto (`GpuPlatform.ref`, or one built from a StackReference).
+        spec: a :class:`FallbackSpec` or dict; default: the platform spec's `fallback` section.
+        targets: the self-hosted model groups (from ModelDeployments) the proxy routes to.
+        api_keys: provider → API key (a Pulumi secret) for library use; default: each provider's
+            `gpu-platform:<api_key_secret>` stack config secret.
+    """
+
+    url: pulumi.Output[str]
+    """In-cluster base URL (OpenAI-compatible API under `/v1`)."""
+    master_key: pulumi.Output[str]
+    """The proxy's admin/master key (secret): clients send it as a bearer token."""
+    namespace: pulumi.Output[str]
+    """Namespace the proxy runs in."""
+    config: dict[str, Any]
+    """The rendered LiteLLM config (plain data; no secrets in it, only `os.environ/` references)."""
+
+    def __init__(
+        self,
+        name: str,
+        platform: PlatformRef,
+        spec: Union[FallbackSpec, dict[str, Any], None] = None,
+        targets: Sequence[rp.ProxyTarget] = (),
+        api_keys: Optional[Mapping[Union[Provider, str], pulumi.Input[str]]] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        if spec is None:
+            spec = getattr(platform.spec, "fallback", None) or FallbackSpec()
+        spec = validated(FallbackSpec, spec, prefix="fallback")
+        production = platform.spec.environment is Environment.PROD
+        problems = [
+            (f"fallback.{path}", msg)
+            for path, msg in spec.group_problems(
+                [t.group for t in targets], production_groups=[t.group for t in targets if t.production]
+            )
+        ]
+        keys = self._api_keys(spec, api_keys, problems)
+        if problems:
+            raise _input_error(problems)
+        super().__init__("gpu-platform:index:FallbackProxy", name, None, opts)
+        tags = rc.platform_tags(platform.spec)
+
+        master = random.RandomPassword(
+            f"{name}-master-key",
+            length=48,
+            special=False,
+            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"]),
+        )
+        # LiteLLM only accepts master keys starting with "sk-".
+        master_key = pulumi.Output.secret(master.result.apply(lambda r: f"sk-{r}"))
+
+        waits: list[pulumi.Resource] = []
+        policy_doc = None
+        if rp.bedrock_model_ids(spec):
+            ident = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+            part = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
+            policy_doc = pulumi.Output.all(ident.account_id, part.partition).apply(
+                lambda a: rp.bedrock_policy(spec, region=platform.spec.region, account_id=a[0], partition=a[1])
+            )
+            _, association = pod_identity_role(
+                f"{name}-bedrock",
+                cluster_name=platform.cluster_name,
+                namespace=PROXY_NAMESPACE,
+                service_account=rp.SERVICE_ACCOUNT,
+                parent=self,
+                inline_policy=policy_doc,
+                tags=tags,
+            )
+            # Start the proxy only once its credentials exist, so the first Bedrock fallback does not fail.
+            waits.append(association)
+
+        secret_values: dict[str, Any] = {rp.MASTER_KEY_ENV: master_key}
+        for provider, value in keys.items():
+            secret_values[API_KEY_PROVIDERS[provider][1]] = value
+
+        objects = rp.proxy_objects(
+            spec, targets, region=platform.spec.region, production=production, secret_values=secret_values
+        )
+        self.config = rp.litellm_config(spec, targets, region=platform.spec.region)
+        ns_obj, rest = objects[0], objects[1:]
+        ns = apply_object(f"{name}-namespace", ns_obj, platform.opts(self))
+        registered: dict[str, pulumi.Resource] = {}
+        for obj in rest:
+            kind = obj["kind"]
+            part_name = {
+                "ServiceAccount": "sa",
+                "ConfigMap": "config",
+                "Secret": "credentials",
+                "Deployment": "deployment",
+                "Service": "service",
+                "PodDisruptionBudget": "pdb",
+                "ServiceMonitor": "servicemonitor",
+            }[kind]
+            extra = [ns]
+            if kind == "Deployment":
+                extra += [registered["ConfigMap"], registered["Secret"], registered["ServiceAccount"], *waits]
+            registered[kind] = apply_object(
+                f"{name}-{part_name}",
+                obj,
+                platform.opts(self, extra_depends_on=extra),
+                secret_fields=("stringData",) if kind == "Secret" else (),
+            )
+
+        self.url = pulumi.Output.from_input(rp.service_url()).apply(lambda u: u)
+        self.master_key = master_key
+        self.namespace = ns.metadata.apply(lambda m: m["name"] if m else PROXY_NAMESPACE)
+        self.register_outputs({"url": self.url, "masterKey": self.master_key, "namespace": self.namespace})
+
+    @staticmethod
+    def _api_keys(
+        spec: FallbackSpec,
+        explicit: Optional[Mapping[Union[Provider, str], pulumi.Input[str]]],
+        problems: list[tuple[str, str]],
+    ) -> dict[Provider, pulumi.Input[str]]:
+        """The API key of every API-key provider an external model uses; a missing one is a named problem."""
+        used = {m.provider for m in spec.external_models if m.provider in API_KEY_PROVIDERS}
+        given = {Provider(k): v for k, v in (explicit or {}).items()}
+        config = pulumi.Config(PROJECT)
+        keys: dict[Provider, pulumi.Input[str]] = {}
+        for provider in sorted(used, key=lambda p: p.value):
+            if provider in given:
+                keys[provider] = pulumi.Output.secret(given[provider])
+                continue
+            key_name = spec.providers.secret_key(provider)
+            value = config.get_secret(key_name) if key_name else None
+            if value is None:
+                problems.append(
+                    (
+                        f"fallback.providers.{provider.value}.api_key_secret",
+                        f"stack config secret `{PROJECT}:{key_name}` is not set; run "
+                        f"`pulumi config set --secret {key_name} <key>` (models using it: "
+                        + ", ".join(m.name for m in spec.external_models if m.provider is provider) + ")",
+                    )
+                )
+            else:
+                keys[provider] = value
+        return keys
+
+
+def targets_from_models(models: Mapping[str, Any], *, production: bool) -> list[rp.ProxyTarget]:
+    """Proxy targets for ModelDeployments (as returned by ``deploy_models``): served name, in-cluster endpoint,
+    cold-start time from the sizing, context window and minimum replicas. Static values, so the LiteLLM config is
+    known at preview time."""
+    from ..render.model import endpoint_url
+
+    targets = []
+    for deployment in models.values():
+        spec, sized = deployment.spec, deployment.sizing_plan
+        targets.append(
+            rp.ProxyTarget(
+                group=spec.model_name,
+                served_name=spec.model_name,
+                api_base=endpoint_url(spec.name, spec.namespace, sized.backend),
+                cold_start_timeout_s=float(sized.cold_start.total_s),
+                max_context=spec.context_length,
+                min_replicas=spec.autoscaling.min_replicas,
+                production=production,
+            )
+        )
+    return targets
