@@ -13,6 +13,7 @@ import pulumi
 from pulumi_kubernetes.helm.v3 import Release, RepositoryOptsArgs
 
 from ..render import observability as obs
+from ..render import karpenter as rk
 from ..render.labels import MONITORING_NAMESPACE, PROMETHEUS_RELEASE, PROMETHEUS_URL
 from ..render.operators import ReleasePlan, operator_releases
 from ..spec import PlatformSpec
@@ -60,6 +61,9 @@ class Operators(pulumi.ComponentResource):
             after = pulumi.ResourceOptions(parent=self, depends_on=[*self._depends_on, monitoring])
             rules = obs.platform_rules(spec.operators.monitoring.alerts)
             self.custom_resources.append(apply_object(f"{name}-{rules['metadata']['name']}", rules, after))
+            # Karpenter's chart leaves its ServiceMonitor off; the "cannot provision" alerts need its metrics.
+            monitor = obs.karpenter_service_monitor(rk.NAMESPACE, rk.RELEASE)
+            self.custom_resources.append(apply_object(f"{name}-karpenter-monitor", monitor, after))
             if spec.operators.monitoring.grafana.enabled:
                 for cm in obs.dashboard_configmaps():
                     self.custom_resources.append(apply_object(f"{name}-{cm['metadata']['name']}", cm, after))

@@ -519,6 +519,30 @@ def model_slo_rules(
     return _prometheus_rule(name, [{"name": f"gpu-platform.slo.{name}", "rules": rules}], namespace)
 
 
+# --------------------------------------------------------------------------------------------- monitors
+def karpenter_service_monitor(namespace: str, release: str) -> dict[str, Any]:
+    """Scrape the Karpenter controller (its chart ships the ServiceMonitor off): the Karpenter alerts need it.
+
+    Selects the chart's Service by its selector labels (`app.kubernetes.io/name: karpenter`, instance = release)
+    on the `http-metrics` port (8080). Lives beside the Service so no namespaceSelector is needed.
+    """
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": {
+            "name": "karpenter",
+            "namespace": namespace,
+            "labels": {"release": PROMETHEUS_RELEASE, **MANAGED_BY},
+        },
+        "spec": {
+            "selector": {
+                "matchLabels": {"app.kubernetes.io/name": "karpenter", "app.kubernetes.io/instance": release}
+            },
+            "endpoints": [{"port": "http-metrics", "path": "/metrics", "interval": "30s"}],
+        },
+    }
+
+
 # --------------------------------------------------------------------------------------------- inspection
 def promql_expressions(obj: Any) -> Iterator[str]:
     """Every PromQL expression in a dashboard, a PrometheusRule or a ConfigMap holding dashboards."""

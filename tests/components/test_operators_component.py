@@ -106,9 +106,13 @@ def test_custom_resources_wait_for_their_crds_and_validate(plan):
 
 
 @requires_upstream
-def test_recorded_prometheus_rule_matches_the_upstream_crd(plan):
-    [manifest] = plan.manifests("PrometheusRule")
-    assert_valid_crd(manifest)
+def test_recorded_custom_resources_match_the_upstream_crds(plan):
+    [rule] = plan.manifests("PrometheusRule")
+    assert_valid_crd(rule)
+    [monitor] = plan.manifests("ServiceMonitor")
+    assert_valid_crd(monitor)
+    kps = release(plan, "kube-prometheus-stack")
+    assert plan.depends_on(plan.named("ops-karpenter-monitor"), kps)
 
 
 def test_extras_and_workload_dependencies():

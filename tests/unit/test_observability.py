@@ -218,3 +218,13 @@ def test_model_slo_rule_names_are_always_valid(name, slo):
 def test_grafana_variable_expansion():
     assert obs.expand_grafana_variables('rate(x{m=~"$model"}[$__rate_interval])') == 'rate(x{m=~".*"}[5m])'
     assert obs.expand_grafana_variables('x{n=~"${node:regex}"}') == 'x{n=~".*"}'
+
+
+@requires_upstream
+def test_karpenter_service_monitor_validates_and_targets_the_chart_service():
+    monitor = obs.karpenter_service_monitor("kube-system", "karpenter")
+    assert_valid_crd(monitor)
+    assert monitor["metadata"]["namespace"] == "kube-system"
+    assert monitor["spec"]["selector"]["matchLabels"]["app.kubernetes.io/instance"] == "karpenter"
+    assert monitor["spec"]["endpoints"][0]["port"] == "http-metrics"
+    assert monitor["metadata"]["labels"]["release"] == PROMETHEUS_RELEASE
