@@ -107,9 +107,9 @@ class _Generator:
             return "Any"  # unions are not inferable; the component still validates the value
         if origin in (list, tuple, set, frozenset, typing.Sequence):
             inner = [a for a in args if a is not Ellipsis]
-            return f"list[{self.annotation(inner[0]) if inner else 'Any'}]"
+            return f"list[{self._item(inner[0]) if inner else 'Any'}]"
         if origin in (dict, typing.Mapping):
-            return f"dict[str, {self.annotation(args[1]) if len(args) == 2 else 'Any'}]"
+            return f"dict[str, {self._item(args[1]) if len(args) == 2 else 'Any'}]"
         if origin is typing.Literal:
             return type(args[0]).__name__ if args else "str"
         if isinstance(tp, type) and issubclass(tp, Enum):
@@ -117,6 +117,14 @@ class _Generator:
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             return self.model(tp)
         return "Any"
+
+    def _item(self, tp: Any) -> str:
+        # The provider host maps a list (or map) of enums as if each item were an object, turning every value
+        # into {} (pulumi 3.272, component.py map_input_properties); such items are plain strings in the schema,
+        # with the allowed values in the description, and the component's validation still checks them.
+        if isinstance(tp, type) and issubclass(tp, Enum):
+            return "str"
+        return self.annotation(tp)
 
     def enum(self, cls: type[Enum]) -> str:
         if cls in self.names:
@@ -140,7 +148,11 @@ class _Generator:
             ann = self.annotation(info.annotation)
             if not info.is_required() and not ann.startswith("Optional["):
                 ann = f"Optional[{ann}]"
-            fields.append((fname, ann, info.description or ""))
+            doc = info.description or ""
+            inner = _container_enum(info.annotation)
+            if inner is not None:
+                doc = f"{doc} One of: {', '.join(repr(m.value) for m in inner)}.".strip()
+            fields.append((fname, ann, doc))
         for fname, (ann, doc, _required) in (extra or {}).items():
             fields.append((fname, ann, doc))
         doc = inspect.cleandoc(cls.__doc__ or name)
@@ -151,6 +163,19 @@ class _Generator:
                 lines.append(_docstring(fdoc, 4))
         self.blocks.append("\n".join(lines).rstrip())
         return name
+
+
+def _container_enum(tp: Any) -> Optional[type[Enum]]:
+    """The enum of a ``list[E]``, ``dict[str, E]`` or optional of them, else None."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (Union, types.UnionType):
+        rest = [a for a in args if a is not type(None)]
+        return _container_enum(rest[0]) if len(rest) == 1 else None
+    if origin in (list, tuple, set, frozenset, dict) and args:
+        inner = args[-1] if origin is dict else args[0]
+        if isinstance(inner, type) and issubclass(inner, Enum):
+            return inner
+    return None
 
 
 def _docstring(text: str, indent: int) -> str:

@@ -28,15 +28,6 @@ class AccessPolicy(str, Enum):
     VIEW = 'view'
 
 
-class ControlPlaneLog(str, Enum):
-    """EKS control-plane log stream shipped to CloudWatch."""
-    API = 'api'
-    AUDIT = 'audit'
-    AUTHENTICATOR = 'authenticator'
-    CONTROLLER_MANAGER = 'controllerManager'
-    SCHEDULER = 'scheduler'
-
-
 class NatStrategy(str, Enum):
     """How private subnets reach the internet (image pulls, model downloads, cloud LLM APIs)."""
     SINGLE = 'single'
@@ -206,8 +197,8 @@ class ClusterSpec:
     """IAM principals granted Kubernetes access (EKS access entries; the deployer is always admin)."""
     secrets_encryption: Optional[SecretsEncryptionSpec]
     """KMS envelope encryption for Kubernetes Secrets."""
-    log_types: Optional[list[ControlPlaneLog]]
-    """Control-plane logs shipped to CloudWatch."""
+    log_types: Optional[list[str]]
+    """Control-plane logs shipped to CloudWatch. One of: 'api', 'audit', 'authenticator', 'controllerManager', 'scheduler'."""
 
 
 class NetworkSpec:
@@ -547,52 +538,6 @@ class OperatorsSpec:
     system-node drain), 1 elsewhere."""
 
 
-class GpuPlatformArgs:
-    """Everything one environment's platform needs: the `gpu-platform:platform` stack config object."""
-
-    environment: Environment
-    """Deployment tier: dev, staging or prod."""
-    region: str
-    """AWS region; must match the stack's `aws:region` (filled from it when omitted)."""
-    cluster: ClusterSpec
-    """EKS control plane."""
-    network: Optional[NetworkSpec]
-    """VPC layout."""
-    system_nodes: Optional[SystemNodeGroupSpec]
-    """Managed node group for controllers."""
-    tags: Optional[dict[str, str]]
-    """AWS tags applied to every taggable resource (cost attribution); `environment` and `cluster` are added."""
-    gpu: Optional[GpuSpec]
-    """GPU capacity: Karpenter GPU and CPU node pools per GPU class, node classes (AMI pins, volumes), GPU sharing
-    (time-slicing, MIG), device plugin and DCGM exporter. Production refuses spot-only pools and floating AMIs."""
-    operators: Optional[OperatorsSpec]
-    """Cluster operators (cert-manager, KServe, KubeRay, KEDA) and monitoring (kube-prometheus-stack, dashboards,
-    alerts); all on the system nodes. Production must keep monitoring, Alertmanager and persistent Prometheus."""
-
-
-class PlatformSpec:
-    """Everything one environment's platform needs: the `gpu-platform:platform` stack config object."""
-
-    environment: Environment
-    """Deployment tier: dev, staging or prod."""
-    region: str
-    """AWS region; must match the stack's `aws:region` (filled from it when omitted)."""
-    cluster: ClusterSpec
-    """EKS control plane."""
-    network: Optional[NetworkSpec]
-    """VPC layout."""
-    system_nodes: Optional[SystemNodeGroupSpec]
-    """Managed node group for controllers."""
-    tags: Optional[dict[str, str]]
-    """AWS tags applied to every taggable resource (cost attribution); `environment` and `cluster` are added."""
-    gpu: Optional[GpuSpec]
-    """GPU capacity: Karpenter GPU and CPU node pools per GPU class, node classes (AMI pins, volumes), GPU sharing
-    (time-slicing, MIG), device plugin and DCGM exporter. Production refuses spot-only pools and floating AMIs."""
-    operators: Optional[OperatorsSpec]
-    """Cluster operators (cert-manager, KServe, KubeRay, KEDA) and monitoring (kube-prometheus-stack, dashboards,
-    alerts); all on the system nodes. Production must keep monitoring, Alertmanager and persistent Prometheus."""
-
-
 class EngineSpec:
     """vLLM engine options (vLLM 0.33 flags)."""
 
@@ -670,6 +615,112 @@ class CacheSpec:
     read_write_many: Optional[bool]
     """The class supports ReadWriteMany (EFS, FSx): replicas on different nodes share the cache. With an EBS class
     (ReadWriteOnce) the model must have `max_replicas: 1`."""
+
+
+class ModelSpec:
+    """One model served by vLLM: what to serve, on which GPUs, how it scales and who may call it."""
+
+    name: str
+    """Deployment name: a DNS label (lowercase letters, digits, '-'), at most 40 characters, unique per platform."""
+    model: str
+    """Hugging Face model id (`meta-llama/Llama-3.1-8B-Instruct`) or S3 prefix (`s3://bucket/llama-3.1-8b/`)
+    holding safetensors weights (streamed with vLLM's Run:ai streamer)."""
+    revision: Optional[str]
+    """Hugging Face revision (commit hash, branch or tag); pin a commit in production. Not used for S3."""
+    architecture: Optional[str]
+    """Catalog architecture key (`llama-3.1-8b`); default: recognised from `model`. Needed when it is not."""
+    served_name: Optional[str]
+    """Model name clients send (`--served-model-name`, and the metrics' `model_name` label); default: `name`."""
+    dtype: Optional[Dtype]
+    """Weight precision (`--dtype`)."""
+    quantization: Optional[Quantization]
+    """Quantization of the checkpoint (`--quantization`); None: unquantized."""
+    max_model_len: Optional[int]
+    """Maximum tokens per sequence (prompt + output); default: the architecture's maximum capped at 8192.
+    Must not exceed the architecture's maximum context."""
+    concurrency: Optional[int]
+    """Sequences per replica whose KV cache must fit at `max_model_len` tokens each: the sizing target."""
+    gpu_class: Optional[str]
+    """GPU class (`l4`, `a10g`, `l40s`, `a100`, `h100`); default: the cheapest class that fits."""
+    instance_type: Optional[str]
+    """EC2 instance type (`g6e.xlarge`); default: the cheapest instance of the class that fits."""
+    gpu_count: Optional[int]
+    """GPUs per replica (= tensor_parallel_size × pipeline_parallel_size); default: derived."""
+    tensor_parallel_size: Optional[int]
+    """GPUs one layer is split over, within a node (`--tensor-parallel-size`); default: the smallest that fits."""
+    pipeline_parallel_size: Optional[int]
+    """Nodes the layers are split over (`--pipeline-parallel-size`); above 1 the model needs a RayService."""
+    engine: Optional[EngineSpec]
+    """vLLM engine options."""
+    backend: Optional[Backend]
+    """Serving backend; `auto` picks KServe for one node and RayService for several."""
+    autoscaling: Optional[AutoscalingSpec]
+    """Replica bounds and scaling signals."""
+    canary: Optional[CanarySpec]
+    """Run a new revision beside the current one and send it a share of the traffic."""
+    source: Optional[SourceSpec]
+    """Model source credentials."""
+    cache: Optional[CacheSpec]
+    """Weight cache volume; None: weights are fetched at every start (fine for S3 streaming)."""
+    namespace: Optional[str]
+    """Kubernetes namespace (shared by models; it gets default-deny NetworkPolicies and a GPU quota)."""
+    priority: Optional[Priority]
+    """Scheduling priority class of the model's pods."""
+    headroom_replicas: Optional[int]
+    """Low-priority placeholder pods, each the size of one replica, that keep warm GPU nodes (with the vLLM image
+    pulled) ready; a real replica preempts one instantly instead of waiting minutes for a node."""
+
+
+class GpuPlatformArgs:
+    """Everything one environment's platform needs: the `gpu-platform:platform` stack config object."""
+
+    environment: Environment
+    """Deployment tier: dev, staging or prod."""
+    region: str
+    """AWS region; must match the stack's `aws:region` (filled from it when omitted)."""
+    cluster: ClusterSpec
+    """EKS control plane."""
+    network: Optional[NetworkSpec]
+    """VPC layout."""
+    system_nodes: Optional[SystemNodeGroupSpec]
+    """Managed node group for controllers."""
+    tags: Optional[dict[str, str]]
+    """AWS tags applied to every taggable resource (cost attribution); `environment` and `cluster` are added."""
+    gpu: Optional[GpuSpec]
+    """GPU capacity: Karpenter GPU and CPU node pools per GPU class, node classes (AMI pins, volumes), GPU sharing
+    (time-slicing, MIG), device plugin and DCGM exporter. Production refuses spot-only pools and floating AMIs."""
+    operators: Optional[OperatorsSpec]
+    """Cluster operators (cert-manager, KServe, KubeRay, KEDA) and monitoring (kube-prometheus-stack, dashboards,
+    alerts); all on the system nodes. Production must keep monitoring, Alertmanager and persistent Prometheus."""
+    models: Optional[list[ModelSpec]]
+    """vLLM model deployments on this platform (`ModelDeployment` each): unique names; each must fit a GPU class
+    the platform has a node pool for (sized at validation time, so a model that cannot fit fails here)."""
+
+
+class PlatformSpec:
+    """Everything one environment's platform needs: the `gpu-platform:platform` stack config object."""
+
+    environment: Environment
+    """Deployment tier: dev, staging or prod."""
+    region: str
+    """AWS region; must match the stack's `aws:region` (filled from it when omitted)."""
+    cluster: ClusterSpec
+    """EKS control plane."""
+    network: Optional[NetworkSpec]
+    """VPC layout."""
+    system_nodes: Optional[SystemNodeGroupSpec]
+    """Managed node group for controllers."""
+    tags: Optional[dict[str, str]]
+    """AWS tags applied to every taggable resource (cost attribution); `environment` and `cluster` are added."""
+    gpu: Optional[GpuSpec]
+    """GPU capacity: Karpenter GPU and CPU node pools per GPU class, node classes (AMI pins, volumes), GPU sharing
+    (time-slicing, MIG), device plugin and DCGM exporter. Production refuses spot-only pools and floating AMIs."""
+    operators: Optional[OperatorsSpec]
+    """Cluster operators (cert-manager, KServe, KubeRay, KEDA) and monitoring (kube-prometheus-stack, dashboards,
+    alerts); all on the system nodes. Production must keep monitoring, Alertmanager and persistent Prometheus."""
+    models: Optional[list[ModelSpec]]
+    """vLLM model deployments on this platform (`ModelDeployment` each): unique names; each must fit a GPU class
+    the platform has a node pool for (sized at validation time, so a model that cannot fit fails here)."""
 
 
 class ModelDeploymentArgs:
@@ -793,9 +844,10 @@ class RetryPolicySpec:
     timeout: Optional[int]
     """Retries after a timeout (a hung model would cost the timeout again: default 0)."""
     internal_server_error: Optional[int]
-    """Retries after a 5xx (one retry absorbs a transient blip)."""
+    """Retries after a 5xx. LiteLLM backs off ~1 s before retrying a single-deployment group (measured by the
+    integration test), while the fallback answers at once: default 0."""
     rate_limit: Optional[int]
-    """Retries after a 429."""
+    """Retries after a 429 (cloud providers send Retry-After; one retry honours it before falling back)."""
     bad_request: Optional[int]
     """Retries after a 400 (the same request fails the same way)."""
     authentication: Optional[int]
@@ -808,7 +860,8 @@ class RouterSpec:
     """LiteLLM router behaviour: retries, timeouts and the per-deployment circuit breaker."""
 
     num_retries: Optional[int]
-    """Retries for errors not covered by `retry_policy`."""
+    """Retries for errors not covered by `retry_policy` (connection refused, among others). Default 0: a retry of a
+    self-hosted model group backs off before trying the same deployment again; the fallback chain is the recovery."""
     retry_policy: Optional[RetryPolicySpec]
     """Retries per error class."""
     timeout_s: Optional[float]
@@ -816,7 +869,8 @@ class RouterSpec:
     stream_timeout_s: Optional[float]
     """Timeout for streaming requests to start producing tokens."""
     allowed_fails: Optional[int]
-    """Failures per minute after which a deployment is put in cooldown (the circuit opens)."""
+    """Failures per minute a deployment may have; one more opens its circuit (cooldown). With the default 2 and a
+    hung model, three requests pay the timeout and the rest go straight to the fallback (integration test)."""
     cooldown_time_s: Optional[float]
     """How long an open circuit stays open before the deployment is tried again. Scale-to-zero models use their
     cold-start time instead, so the proxy does not probe a model that is still loading."""

@@ -1,0 +1,148 @@
+"""The multi-language package: the inferred schema, the generated args, and the served facades building exactly
+the resources the Python components build."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from pathlib import Path
+
+import pulumi
+import pytest
+import yaml
+
+from gpu_platform import schema
+from gpu_platform.cli import main
+from gpu_platform.components import served
+from gpu_platform.components.platform import GpuPlatform
+from gpu_platform.plan import run_program
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def package() -> dict:
+    return schema.package_schema(version="0.1.0")
+
+
+def test_generated_args_are_up_to_date():
+    assert schema.ARGS_MODULE.read_text() == schema.args_module_source(), (
+        "components/_schema.py is stale: run `python -m gpu_platform schema --write-args`"
+    )
+
+
+def test_schema_serves_the_components(package):
+    assert package["name"] == "gpu-platform"
+    tokens = set(package["resources"])
+    assert {"gpu-platform:index:GpuPlatform", "gpu-platform:index:FallbackProxy"} <= tokens
+    for token in tokens:
+        assert package["resources"][token]["isComponent"] is True
+        assert re.fullmatch(r"gpu-platform:index:[A-Z]\w+", token)
+
+
+def test_platform_inputs_mirror_the_spec(package):
+    res = package["resources"]["gpu-platform:index:GpuPlatform"]
+    inputs = res["inputProperties"]
+    assert set(res["requiredInputs"]) == {"environment", "region", "cluster"}
+    assert {"systemNodes", "network", "tags"} <= set(inputs)
+    # Field docstrings become descriptions; enums become enum types with their values.
+    assert inputs["region"]["description"].startswith("AWS region")
+    env = package["types"]["gpu-platform:index:Environment"]
+    assert [e["value"] for e in env["enum"]] == ["dev", "staging", "prod"]
+    cluster = package["types"]["gpu-platform:index:ClusterSpec"]
+    assert cluster["required"] == ["name"]
+    assert "kubernetesVersion" in cluster["properties"]
+    nat = package["types"]["gpu-platform:index:NatStrategy"]
+    assert any("AZ outage" in (e.get("description") or "") for e in nat["enum"])
+
+
+def test_outputs_and_secrets(package):
+    outputs = package["resources"]["gpu-platform:index:GpuPlatform"]["properties"]
+    assert {"kubeconfig", "clusterName", "vpcId", "privateSubnetIds", "oidcProviderArn"} <= set(outputs)
+    proxy = package["resources"]["gpu-platform:index:FallbackProxy"]
+    assert {"url", "masterKey"} <= set(proxy["properties"])
+    assert "platform" in proxy["requiredInputs"]
+
+
+def test_no_type_is_named_like_generated_sdk_classes(package):
+    names = {t.rsplit(":", 1)[-1] for t in package["types"]}
+    assert "Provider" not in names
+    assert len(names) == len(package["types"])
+
+
+def test_facade_outputs_exist_on_the_real_components():
+    for facade in served.SERVED:
+        real = {
+            "GpuPlatform": GpuPlatform,
+            "FallbackProxy": __import__("gpu_platform.components.proxy", fromlist=["FallbackProxy"]).FallbackProxy,
+        }.get(facade.__name__)
+        if real is None:
+            continue
+        real_attrs = set(inspect.get_annotations(real))
+        for name in inspect.get_annotations(facade):
+            assert name in real_attrs, f"{facade.__name__}.{name} is not an attribute of the real component"
+
+
+def test_cli_prints_the_schema(capsys):
+    assert main(["schema", "--version", "1.2.3"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["version"] == "1.2.3" and "gpu-platform:index:GpuPlatform" in doc["resources"]
+    assert main(["schema", "--check-args"]) == 0
+
+
+def _camel(value):
+    if isinstance(value, dict):
+        return {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k): _camel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
+    return value
+
+
+def _drop_none(value):
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def test_construct_through_the_facade_builds_the_same_resources():
+    """What `construct` does: map wire inputs (camelCase) with the inferred schema, then call the facade."""
+    from pulumi.provider.experimental.component import ComponentProvider
+
+    platform = yaml.safe_load((REPO / "stacks" / "Pulumi.dev.yaml").read_text())["config"]["gpu-platform:platform"]
+    # The wire cannot carry an explicit null (absent and null both mean "default"), so compare without them.
+    platform = _drop_none({**platform, "region": "us-west-2"})
+    provider = ComponentProvider(served.SERVED, "gpu-platform", version="0.1.0")
+    definition = provider._component_defs["GpuPlatform"]
+    mapped = provider.map_inputs(_camel(platform), definition)
+
+    captured = {}
+
+    def via_facade():
+        captured["c"] = served.GpuPlatform("p", mapped, None)
+
+    facade_plan = run_program(via_facade, stack="dev")
+    direct_plan = run_program(lambda: GpuPlatform("p", platform), stack="dev")
+    assert type(captured["c"]) is GpuPlatform
+    assert [r.urn for r in facade_plan.resources] == [r.urn for r in direct_plan.resources]
+    assert [r.inputs for r in facade_plan.resources] == [r.inputs for r in direct_plan.resources]
+    state = provider.get_state(captured["c"], definition)
+    assert {"kubeconfig", "clusterName", "vpcId"} <= set(state)
+
+
+def test_platform_bound_components_need_the_kubernetes_provider():
+    platform = {"environment": "dev", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
+    with pytest.raises(pulumi.InputPropertiesError, match="providers: \\{kubernetes"):
+        run_program(lambda: served.FallbackProxy("proxy", {"platform": platform}, None))
+
+
+def test_plugin_entry_serves_the_same_components():
+    import runpy
+
+    manifest = yaml.safe_load((REPO / "components" / "PulumiPlugin.yaml").read_text())
+    assert manifest["runtime"]["name"] == "python"
+    entry = runpy.run_path(str(REPO / "components" / "__main__.py"), run_name="not_main")
+    assert entry["SERVED"] is served.SERVED
+    assert "component_provider_host(SERVED, name=\"gpu-platform\"" in (REPO / "components" / "__main__.py").read_text()
