@@ -399,10 +399,15 @@ def _refusal(spec: ModelSpec, tried: list[_Fit], offered: Offered, single_only: 
     )
     if not tried:
         where = spec.instance_type or spec.gpu_class or ", ".join(offered if offered is not None else GPU_CLASSES)
+        why = (
+            "; across nodes tensor_parallel_size must equal the instance's GPU count"
+            if (spec.pipeline_parallel_size or 1) > 1
+            else ""
+        )
         return SizingError(
             field,
             f"no {where} configuration can split {arch.key} "
-            f"({arch.attention_heads} attention heads, {arch.layers} layers) as requested",
+            f"({arch.attention_heads} attention heads, {arch.layers} layers) as requested{why}",
         )
     best = max(tried, key=lambda f: (f.usable * f.tp * f.pp - f.need * f.tp * f.pp, -f.replica_cost))
     gpus = best.tp * best.pp

@@ -1,0 +1,169 @@
+"""ModelSpec and PlatformSpec.models: bad inputs fail naming the field, with a message that says what is expected."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gpu_platform.spec import PlatformSpec, SpecError, validate_spec
+from gpu_platform.spec.model import REMOVED_VLLM_FLAGS, ModelSpec
+
+BASE = {"environment": "dev", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
+QWEN = {"name": "qwen", "model": "Qwen/Qwen2.5-7B-Instruct"}
+
+
+def problems(data, model=ModelSpec):
+    with pytest.raises(SpecError) as info:
+        validate_spec(model, data)
+    return dict(info.value.problems)
+
+
+def platform_problems(models, **extra):
+    return problems({**BASE, **extra, "models": models}, PlatformSpec)
+
+
+def test_defaults_are_sensible():
+    m = ModelSpec(**QWEN)
+    assert m.model_name == "qwen" and m.arch.key == "qwen2.5-7b" and m.context_length == 8192
+    assert m.autoscaling.min_replicas == 1 <= m.autoscaling.max_replicas
+    assert m.engine.gpu_memory_utilization == 0.92 and m.engine.enable_prefix_caching is True
+    assert m.namespace == "models" and not m.is_s3
+
+
+def test_every_field_is_documented():
+    from gpu_platform.spec import model as spec_model
+
+    for cls in (spec_model.ModelSpec, spec_model.EngineSpec, spec_model.AutoscalingSpec, spec_model.CanarySpec,
+                spec_model.SourceSpec, spec_model.CacheSpec):
+        for name, field in cls.model_fields.items():
+            assert field.description, f"{cls.__name__}.{name} has no docstring"
+
+
+@given(st.integers(min_value=0, max_value=100), st.integers(min_value=1, max_value=100))
+def test_min_never_exceeds_max_replicas(lo, hi):
+    data = {**QWEN, "autoscaling": {"min_replicas": lo, "max_replicas": hi, "scale_to_zero": lo == 0}}
+    if lo > hi:
+        assert problems(data) == {"autoscaling.max_replicas": f"must be ≥ min_replicas ({lo})"}
+    else:
+        m = ModelSpec(**data)
+        assert m.autoscaling.min_replicas <= m.autoscaling.max_replicas
+
+
+def test_min_greater_than_max_in_the_platform_names_the_model():
+    p = platform_problems([{**QWEN, "autoscaling": {"min_replicas": 3, "max_replicas": 2}}])
+    assert p == {"models[0].autoscaling.max_replicas": "must be ≥ min_replicas (3)"}
+
+
+def test_scale_to_zero_and_min_replicas_must_agree():
+    assert "autoscaling.min_replicas" in problems({**QWEN, "autoscaling": {"min_replicas": 0}})
+    assert "autoscaling.scale_to_zero" in problems({**QWEN, "autoscaling": {"scale_to_zero": True}})
+
+
+@pytest.mark.parametrize("name", ["Qwen", "qwen_7b", "-qwen", "qwen-", "7qwen", "a" * 41, "qwen.7b"])
+def test_invalid_dns_names_are_refused(name):
+    p = problems({**QWEN, "name": name})
+    assert list(p) == ["name"] and "DNS label" in p["name"]
+
+
+def test_tensor_parallel_must_divide_gpus_and_heads():
+    p = problems({**QWEN, "gpu_count": 4, "tensor_parallel_size": 3})
+    assert "tensor_parallel_size" in p
+    p = problems({**QWEN, "tensor_parallel_size": 8})
+    assert p == {"tensor_parallel_size": "must divide qwen2.5-7b's 28 attention heads (got 8)"}
+    p = problems({**QWEN, "gpu_count": 8, "tensor_parallel_size": 2, "pipeline_parallel_size": 2})
+    assert p == {"gpu_count": "must equal tensor_parallel_size × pipeline_parallel_size (4)"}
+
+
+def test_context_above_the_models_maximum():
+    p = problems({**QWEN, "max_model_len": 65536})
+    assert p == {"max_model_len": "65536 exceeds qwen2.5-7b's maximum context of 32768"}
+
+
+def test_a_model_too_large_fails_naming_the_field_with_numbers():
+    p = platform_problems([{"name": "big", "model": "s3://weights/llama-3.1-405b", "instance_type": "g6e.xlarge"}])
+    (path, message), = p.items()
+    assert path == "models[0].instance_type"
+    assert "needs" in message and "GiB" in message and "g6e.xlarge" in message
+
+
+def test_duplicate_names_and_served_names():
+    p = platform_problems([QWEN, {**QWEN, "model": "Qwen/Qwen2.5-3B-Instruct"}])
+    assert p == {"models[1].name": "'qwen' is already used by models[0]"}
+    p = platform_problems([{**QWEN, "served_name": "chat"}, {"name": "other", "model": "Qwen/Qwen2.5-3B-Instruct",
+                                                             "served_name": "chat"}])
+    assert list(p) == ["models[1].served_name"]
+
+
+@pytest.mark.parametrize("flag", sorted(REMOVED_VLLM_FLAGS))
+def test_flags_removed_in_vllm_033_are_refused(flag):
+    p = platform_problems([{**QWEN, "engine": {"extra_args": ["--enforce-eager", f"{flag}=1"]}}])
+    (path, message), = p.items()
+    assert path == "models[0].engine.extra_args"
+    assert flag in message and "removed in vLLM 0.33" in message
+
+
+def test_flags_owned_by_typed_fields_are_refused():
+    p = problems({**QWEN, "engine": {"extra_args": ["--max-model-len=4096"]}})
+    assert p == {"engine.extra_args": "--max-model-len is set from the typed field `max_model_len`; set that instead"}
+    assert "engine.extra_args" in problems({**QWEN, "engine": {"extra_args": ["enforce-eager"]}})
+
+
+def test_unknown_architecture_model_source_and_classes():
+    assert "architecture" in problems({"name": "x", "model": "acme/secret-model"})
+    assert ModelSpec(name="x", model="acme/secret-model", architecture="mistral-7b").arch.key == "mistral-7b"
+    assert "model" in problems({"name": "x", "model": "not a model"})
+    assert "model" in problems({"name": "x", "model": "s3://UPPER/x"})
+    assert "gpu_class" in problems({**QWEN, "gpu_class": "v100"})
+    assert "instance_type" in problems({**QWEN, "instance_type": "m7i.large"})
+    assert problems({**QWEN, "gpu_class": "l4", "instance_type": "g6e.xlarge"}) == {
+        "instance_type": "g6e.xlarge carries l40s GPUs, not l4"
+    }
+
+
+def test_source_rules():
+    s3 = {"name": "x", "model": "s3://weights/llama-3.1-8b"}
+    assert "revision" in problems({**s3, "revision": "main"})
+    assert "source.hf_token_config_key" in problems({**s3, "source": {"hf_token_config_key": "hfToken"}})
+    assert "source.s3_kms_key_arn" in problems({**QWEN, "source": {"s3_kms_key_arn": "arn:aws:kms:x"}})
+    assert ModelSpec(**s3).s3_bucket == "weights" and ModelSpec(**s3).s3_prefix == "llama-3.1-8b"
+
+
+def test_cache_and_canary_rules():
+    p = problems({**QWEN, "cache": {"size_gib": 30}, "autoscaling": {"max_replicas": 3}})
+    assert list(p) == ["cache.read_write_many"]
+    assert ModelSpec(**QWEN, cache={"size_gib": 30, "read_write_many": True}, autoscaling={"max_replicas": 3})
+    assert "canary.revision" in problems({**QWEN, "revision": "abc", "canary": {"revision": "abc", "traffic_percent": 5}})
+    assert "canary.traffic_percent" in problems({**QWEN, "canary": {"revision": "def", "traffic_percent": 90}})
+    assert "canary" in problems({"name": "x", "model": "s3://weights/llama-3.1-8b", "canary": {"revision": "b", "traffic_percent": 5}})
+
+
+def test_cache_too_small_for_the_weights():
+    p = platform_problems([{**QWEN, "cache": {"size_gib": 10}, "autoscaling": {"max_replicas": 1}}])
+    (path, message), = p.items()
+    assert path == "models[0].cache.size_gib" and "cannot hold" in message
+
+
+def test_production_refuses_fast_scale_down():
+    prod = {"environment": "prod", "cluster": {"name": "gpu-test", "endpoint": {"public": False, "private_access_cidrs": ["10.0.0.0/8"]}}}
+    p = platform_problems([{**QWEN, "autoscaling": {"scale_down_stabilization_seconds": 120}}], **prod)
+    assert list(p) == ["models[0].autoscaling.scale_down_stabilization_seconds"]
+
+
+def test_gpu_class_must_have_a_node_pool():
+    gpu = {"node_pools": [{"name": "l4", "gpu_class": "l4"}]}
+    p = platform_problems([{**QWEN, "gpu_class": "l40s"}], gpu=gpu)
+    (path, message), = p.items()
+    assert path == "models[0].gpu_class" and "no GPU node pool offers l40s" in message
+    spec = validate_spec(PlatformSpec, {**BASE, "gpu": gpu, "models": [QWEN]})
+    assert spec.models[0].name == "qwen"
+
+
+def test_backend_needs_its_operator():
+    p = platform_problems([{**QWEN, "backend": "kserve"}], operators={"kserve": {"enabled": False}})
+    assert list(p) == ["models[0].backend"]
+
+
+def test_namespace_rules():
+    assert "namespace" in problems({**QWEN, "namespace": "kube-system"})
+    assert "namespace" in problems({**QWEN, "namespace": "Models"})

@@ -1,0 +1,256 @@
+"""Sizing: chosen configurations always fit and are the cheapest; refusals carry numbers; cold start and cost."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from gpu_platform.catalog.gpus import GPU_CLASSES, HOURS_PER_MONTH, PRICES_AS_OF
+from gpu_platform.catalog.models import ARCHITECTURES, architecture, match_architecture
+from gpu_platform.sizing import (
+    GIB,
+    KV_BYTES,
+    MAX_AUTO_PIPELINE,
+    SizingError,
+    kv_cache_gib,
+    offered_instances,
+    size_model,
+    weight_gib,
+)
+from gpu_platform.spec import PlatformSpec
+from gpu_platform.spec.model import Backend, KvCacheDtype, ModelSpec, Quantization
+
+ARCHS = sorted(ARCHITECTURES)
+
+
+@st.composite
+def model_specs(draw, **fixed):
+    arch = ARCHITECTURES[draw(st.sampled_from(ARCHS))]
+    data = {
+        "name": "m",
+        "model": f"s3://weights/{arch.key}-instruct/",
+        "quantization": draw(st.sampled_from([None, "fp8", "awq"])),
+        "max_model_len": draw(st.integers(min_value=256, max_value=arch.max_context)),
+        "concurrency": draw(st.integers(min_value=1, max_value=64)),
+        "engine": {
+            "gpu_memory_utilization": draw(st.sampled_from([0.8, 0.9, 0.92, 0.95])),
+            "kv_cache_dtype": draw(st.sampled_from(["auto", "fp8"])),
+        },
+        "gpu_class": draw(st.sampled_from([None, *GPU_CLASSES])),
+    }
+    data.update(fixed)
+    return ModelSpec(**data)
+
+
+def _independent_need_per_gpu(spec: ModelSpec, tp: int, pp: int) -> float:
+    """The memory model written out again, so the test does not just call the code under test."""
+    arch = spec.arch
+    bytes_per_param = {None: 2.0, Quantization.FP8: 1.0}.get(spec.quantization, 0.53125)
+    weights = arch.params_b * 1e9 * bytes_per_param / GIB / (tp * pp)
+    kv_bytes = 1.0 if spec.engine.kv_cache_dtype is not KvCacheDtype.AUTO else 2.0
+    kv = 2 * arch.layers * arch.kv_heads * arch.head_dim * kv_bytes * spec.context_length * spec.concurrency / GIB
+    kv /= min(tp, arch.kv_heads) * pp
+    return weights + kv + 1.5
+
+
+@given(model_specs())
+def test_a_chosen_configuration_always_fits(spec):
+    try:
+        s = size_model(spec)
+    except SizingError as exc:
+        assert exc.field in ("model", "gpu_class") and "GiB" in exc.message
+        return
+    cls = GPU_CLASSES[s.gpu_class]
+    usable = cls.memory_gib * spec.engine.gpu_memory_utilization
+    need = _independent_need_per_gpu(spec, s.tensor_parallel_size, s.pipeline_parallel_size)
+    assert need <= usable + 1e-6
+    assert s.need_gib_per_gpu <= s.usable_gib_per_gpu
+    inst = next(i for i in cls.instances if i.name == s.instance_type)
+    assert s.tensor_parallel_size <= inst.gpus
+    assert spec.arch.attention_heads % s.tensor_parallel_size == 0
+    assert s.kv_token_capacity >= spec.context_length * spec.concurrency
+    if s.pipeline_parallel_size > 1:
+        assert s.backend is Backend.RAYSERVICE and s.tensor_parallel_size == inst.gpus
+    else:
+        assert s.backend is Backend.KSERVE
+
+
+@given(model_specs(gpu_class=None))
+def test_the_choice_is_the_cheapest_single_node_fit(spec):
+    try:
+        s = size_model(spec)
+    except SizingError:
+        return
+    assume(s.pipeline_parallel_size == 1)
+    for cls in GPU_CLASSES.values():
+        for inst in cls.instances:
+            for tp in (1, 2, 4, 8):
+                if tp > inst.gpus or spec.arch.attention_heads % tp:
+                    continue
+                if _independent_need_per_gpu(spec, tp, 1) <= cls.memory_gib * spec.engine.gpu_memory_utilization:
+                    assert inst.on_demand_usd_hr >= s.cost.on_demand_hourly_max / (spec.autoscaling.max_replicas) - 1e-6
+
+
+@given(model_specs(gpu_class=None))
+def test_multi_node_only_when_no_single_node_fits(spec):
+    try:
+        s = size_model(spec)
+    except SizingError:
+        return
+    if s.pipeline_parallel_size > 1:
+        assert s.pipeline_parallel_size <= MAX_AUTO_PIPELINE
+        single = ModelSpec(**{**spec.model_dump(mode="json", exclude_none=True), "backend": "kserve"})
+        with pytest.raises(SizingError):
+            size_model(single)
+
+
+@given(st.sampled_from(ARCHS), st.sampled_from(ARCHS), st.sampled_from(["s3://weights/", "org/"]))
+def test_the_probe_budget_grows_with_model_size(a, b, source):
+    small, large = sorted((ARCHITECTURES[a], ARCHITECTURES[b]), key=lambda x: x.params_b)
+
+    def budget(arch):
+        model = f"{source}{arch.key}" if source.startswith("s3") else f"org/{arch.key}"
+        # The same placement for every architecture (4 GPUs × 4 nodes, 4-bit), so only the model size varies.
+        spec = ModelSpec(
+            name="m", model=model, instance_type="g6e.12xlarge", tensor_parallel_size=4, pipeline_parallel_size=4,
+            quantization="awq", max_model_len=1024, concurrency=1,
+        )
+        return size_model(spec).startup_budget_s
+
+    assert budget(small) <= budget(large)
+
+
+def test_the_probe_budget_covers_weights_and_warmup_with_margin():
+    s = size_model(ModelSpec(name="m", model="s3://weights/llama-3.1-8b", gpu_class="l40s"))
+    cs = s.cold_start
+    assert s.startup_budget_s >= 2 * (cs.weights_s + cs.warmup_s)
+    assert s.startup_failure_threshold * 10 >= s.startup_budget_s
+    assert cs.total_s == cs.node_s + cs.image_s + cs.weights_s + cs.warmup_s
+    assert cs.warm_s < cs.total_s
+
+
+def test_s3_streaming_is_modelled_faster_than_the_hub_and_the_cache_in_between():
+    hub = size_model(ModelSpec(name="m", model="meta-llama/Llama-3.1-8B-Instruct", gpu_class="l40s"))
+    s3 = size_model(ModelSpec(name="m", model="s3://weights/llama-3.1-8b", gpu_class="l40s"))
+    cache = size_model(
+        ModelSpec(name="m", model="meta-llama/Llama-3.1-8B-Instruct", gpu_class="l40s", cache={"size_gib": 40},
+                  autoscaling={"max_replicas": 1})
+    )
+    assert s3.cold_start.weights_s < cache.cold_start.weights_s < hub.cold_start.weights_s
+    assert (s3.cold_start.source, cache.cold_start.source, hub.cold_start.source) == ("s3-stream", "pvc-cache", "hf-hub")
+
+
+def test_refusals_carry_the_numbers():
+    spec = ModelSpec(name="big", model="s3://weights/llama-3.1-405b", instance_type="g6e.xlarge", backend="kserve")
+    with pytest.raises(SizingError) as info:
+        size_model(spec)
+    err = info.value
+    assert err.field == "instance_type"
+    weights = weight_gib(ARCHITECTURES["llama-3.1-405b"], None)
+    assert f"{weights:.0f} weights" in err.message
+    assert "g6e.xlarge" in err.message and "GiB usable" in err.message and "needs" in err.message
+
+
+def test_a_model_too_large_for_any_single_node_backend_names_the_model():
+    spec = ModelSpec(name="big", model="s3://weights/llama-3.1-405b", backend="deployment", max_model_len=131072,
+                     concurrency=64)
+    with pytest.raises(SizingError) as info:
+        size_model(spec)
+    assert info.value.field == "model" and "rayservice" in info.value.message
+
+
+def test_weights_and_kv_cache_arithmetic():
+    arch = architecture("llama-3.1-8b")
+    assert weight_gib(arch, None) == pytest.approx(8.03e9 * 2 / GIB)
+    assert weight_gib(arch, Quantization.FP8) == pytest.approx(weight_gib(arch, None) / 2)
+    # Llama 3.1 8B: 32 layers × 8 KV heads × 128 × 2 (K and V) × 2 bytes = 128 KiB per token.
+    assert arch.kv_bytes_per_token(KV_BYTES[KvCacheDtype.AUTO]) == 128 * 1024
+    assert kv_cache_gib(arch, KvCacheDtype.AUTO, 8192) == pytest.approx(1.0)
+    assert kv_cache_gib(arch, KvCacheDtype.FP8, 8192) == pytest.approx(0.5)
+
+
+def test_known_choices():
+    eight = size_model(ModelSpec(name="m", model="s3://weights/llama-3.1-8b", gpu_class="l40s"))
+    assert (eight.instance_type, eight.tensor_parallel_size, eight.backend) == ("g6e.xlarge", 1, Backend.KSERVE)
+    seventy = size_model(ModelSpec(name="m", model="s3://weights/llama-3.1-70b", gpu_class="l40s", pipeline_parallel_size=2))
+    assert (seventy.instance_type, seventy.tensor_parallel_size, seventy.pipeline_parallel_size) == ("g6e.12xlarge", 4, 2)
+    assert seventy.backend is Backend.RAYSERVICE and seventy.gpus_per_replica == 8
+    big = size_model(ModelSpec(name="m", model="s3://weights/llama-3.1-405b", gpu_class="h100", max_model_len=16384,
+                               concurrency=16))
+    assert (big.instance_type, big.tensor_parallel_size, big.pipeline_parallel_size) == ("p5.48xlarge", 8, 2)
+
+
+@given(
+    st.integers(min_value=0, max_value=5),
+    st.integers(min_value=1, max_value=8),
+    st.integers(min_value=0, max_value=3),
+)
+def test_cost_scales_with_replicas_and_headroom(lo, extra, headroom):
+    hi = lo + extra
+    auto = {"min_replicas": lo, "max_replicas": hi, "scale_to_zero": lo == 0}
+    s = size_model(ModelSpec(name="m", model="s3://weights/llama-3.1-8b", instance_type="g6e.xlarge", autoscaling=auto,
+                             headroom_replicas=headroom))
+    price = next(i for i in GPU_CLASSES["l40s"].instances if i.name == "g6e.xlarge")
+    assert s.cost.on_demand_hourly_min == pytest.approx(price.on_demand_usd_hr * (lo + headroom), abs=1e-3)
+    assert s.cost.on_demand_hourly_max == pytest.approx(price.on_demand_usd_hr * (hi + headroom), abs=1e-3)
+    assert s.cost.spot_hourly_max <= s.cost.on_demand_hourly_max
+    assert s.cost.on_demand_monthly_max == pytest.approx(s.cost.on_demand_hourly_max * HOURS_PER_MONTH, abs=0.01)
+    assert s.cost.prices_as_of == PRICES_AS_OF
+    assert s.min_replicas <= s.max_replicas
+
+
+def test_pod_shape_fits_the_node():
+    for cls in GPU_CLASSES.values():
+        for inst in cls.instances:
+            s = size_model(ModelSpec(name="m", model="s3://weights/llama-3.2-1b", instance_type=inst.name,
+                                     tensor_parallel_size=1, max_model_len=1024, concurrency=1))
+            assert 1 <= s.cpu < inst.vcpu and s.memory_gib < inst.memory_gib
+            assert s.shm_gib <= s.memory_gib // 4 or s.shm_gib == 1
+
+
+def test_node_pools_restrict_the_choice_and_mig_pools_are_not_offered():
+    platform = PlatformSpec.model_validate(
+        {
+            "environment": "dev",
+            "region": "us-west-2",
+            "cluster": {"name": "gpu-test"},
+            "gpu": {
+                "node_pools": [
+                    {"name": "l4", "gpu_class": "l4", "max_gpus_per_node": 1},
+                    {"name": "a100", "gpu_class": "a100", "mig": {"strategy": "single", "profiles": {"3g.20gb": 2}}},
+                ]
+            },
+        }
+    )
+    offered = offered_instances(platform)
+    assert set(offered) == {"l4"} and all(i.startswith("g6.") for i in offered["l4"])
+    assert "g6.12xlarge" not in offered["l4"]
+    s = size_model(ModelSpec(name="m", model="Qwen/Qwen2.5-7B-Instruct"), offered)
+    assert s.gpu_class == "l4" and s.instance_type in offered["l4"]
+    with pytest.raises(SizingError) as info:
+        size_model(ModelSpec(name="m", model="Qwen/Qwen2.5-7B-Instruct", gpu_class="a100"), offered)
+    assert info.value.field == "gpu_class" and "no GPU node pool offers a100" in info.value.message
+
+
+@pytest.mark.parametrize(
+    "model, key",
+    [
+        ("meta-llama/Llama-3.1-8B-Instruct", "llama-3.1-8b"),
+        ("meta-llama/Llama-3.3-70B-Instruct", "llama-3.1-70b"),
+        ("Qwen/Qwen2.5-32B-Instruct", "qwen2.5-32b"),
+        ("Qwen/Qwen2.5-3B-Instruct", "qwen2.5-3b"),
+        ("s3://weights/mixtral-8x7b-instruct-v0.1/", "mixtral-8x7b"),
+        ("google/gemma-2-9b-it", "gemma-2-9b"),
+    ],
+)
+def test_architecture_is_recognised_from_the_model_id(model, key):
+    assert match_architecture(model).key == key
+
+
+def test_catalog_numbers_are_consistent():
+    for arch in ARCHITECTURES.values():
+        assert arch.attention_heads % arch.kv_heads == 0, arch.key
+        assert arch.max_context >= 8192 and arch.layers > 0 and math.log2(arch.head_dim).is_integer()
