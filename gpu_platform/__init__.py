@@ -29,6 +29,9 @@ _EXPORTS: dict[str, str] = {
     "Sizing": "gpu_platform.sizing",
     "SizingError": "gpu_platform.sizing",
     "endpoint_url": "gpu_platform.render.model",
+    "Operators": "gpu_platform.components.operators",
+    "OperatorsSpec": "gpu_platform.spec",
+    "model_slo_rules": "gpu_platform.render.observability",
 }
 
 __all__ = sorted(_EXPORTS)
