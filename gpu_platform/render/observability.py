@@ -543,6 +543,31 @@ def karpenter_service_monitor(namespace: str, release: str) -> dict[str, Any]:
     }
 
 
+def vllm_pod_monitor(
+    name: str,
+    namespace: str,
+    match_labels: dict[str, str],
+    *,
+    port: int = 8080,
+    interval: str = "15s",
+) -> dict[str, Any]:
+    """Scrape vLLM's `GET /metrics` on the serving port of the pods ``match_labels`` selects (for ModelDeployments).
+
+    A PodMonitor rather than a ServiceMonitor: every replica is scraped even while it is not Ready (a replica stuck
+    loading weights still reports its queue), and no metrics Service is needed. 15 s keeps the TTFT/queue alerts'
+    5-minute windows well sampled.
+    """
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PodMonitor",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"release": PROMETHEUS_RELEASE, **MANAGED_BY}},
+        "spec": {
+            "selector": {"matchLabels": dict(match_labels)},
+            "podMetricsEndpoints": [{"portNumber": port, "path": "/metrics", "interval": interval}],
+        },
+    }
+
+
 # --------------------------------------------------------------------------------------------- inspection
 def promql_expressions(obj: Any) -> Iterator[str]:
     """Every PromQL expression in a dashboard, a PrometheusRule or a ConfigMap holding dashboards."""

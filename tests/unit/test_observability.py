@@ -228,3 +228,12 @@ def test_karpenter_service_monitor_validates_and_targets_the_chart_service():
     assert monitor["spec"]["selector"]["matchLabels"]["app.kubernetes.io/instance"] == "karpenter"
     assert monitor["spec"]["endpoints"][0]["port"] == "http-metrics"
     assert monitor["metadata"]["labels"]["release"] == PROMETHEUS_RELEASE
+
+
+@requires_upstream
+def test_vllm_pod_monitor_validates():
+    monitor = obs.vllm_pod_monitor("llama", "models", {"gpu-platform.io/model": "llama"})
+    assert_valid_crd(monitor)
+    [endpoint] = monitor["spec"]["podMetricsEndpoints"]
+    assert (endpoint["portNumber"], endpoint["path"]) == (8080, "/metrics")
+    assert monitor["spec"]["selector"] == {"matchLabels": {"gpu-platform.io/model": "llama"}}
