@@ -51,6 +51,7 @@ SUBCHART_VALUES: dict[str, tuple[str, ...]] = {
         "grafana.tolerations",
         "grafana.resources",
         "grafana.persistence",
+        "grafana.deploymentStrategy",
         "kube-state-metrics.nodeSelector",
         "kube-state-metrics.tolerations",
     ),
@@ -282,6 +283,8 @@ def kube_prometheus_stack_values(spec: PlatformSpec) -> dict[str, Any]:
                 "storageClassName": storage_class,
                 "size": f"{mon.grafana.persistence_gib}Gi",
             }
+            # An EBS volume attaches to one node: a rolling update would wait forever for the old pod's volume.
+            grafana["deploymentStrategy"] = {"type": "Recreate"}
 
     am = mon.alertmanager
     alertmanager: dict[str, Any] = {"enabled": am.enabled}

@@ -270,6 +270,7 @@ def test_grafana_and_alertmanager_switches():
     values = prod["kube-prometheus-stack"].values
     assert values["grafana"]["persistence"] == {"enabled": True, "storageClassName": "gp3-encrypted", "size": "10Gi"}
     assert values["grafana"]["admin"] == {"existingSecret": "grafana-admin"}
+    assert values["grafana"]["deploymentStrategy"] == {"type": "Recreate"}  # RWO volume
     assert "adminPassword" not in values["grafana"]  # never a plain password in values (Pulumi state)
     assert values["alertmanager"]["alertmanagerSpec"]["replicas"] == 2
 
