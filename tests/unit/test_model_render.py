@@ -1,0 +1,323 @@
+"""Model render: every object validates against upstream CRDs / Kubernetes schemas, vLLM args are 0.33-valid,
+autoscaling is fast up and slow down, pods are shaped and locked down."""
+
+from __future__ import annotations
+
+import itertools
+
+import promql_parser
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gpu_platform.render import model as rm
+from gpu_platform.render.labels import GPU_CLASS_LABEL, MONITORING_NAMESPACE, PROMETHEUS_URL, PROXY_NAMESPACE
+from gpu_platform.sizing import size_model
+from gpu_platform.spec.model import REMOVED_VLLM_FLAGS, Backend, ModelSpec
+from support import assert_valid_builtin, assert_valid_crd, assert_valid_object, requires_upstream
+
+HF = {"name": "chat", "model": "meta-llama/Llama-3.1-8B-Instruct", "revision": "0e9e39f", "gpu_class": "l40s"}
+S3_70B = {"name": "big", "model": "s3://weights/llama-3.1-70b-instruct/", "gpu_class": "l40s", "pipeline_parallel_size": 2}
+ZERO = {"min_replicas": 0, "max_replicas": 2, "scale_to_zero": True}
+
+CASES = {
+    "kserve": dict(HF, canary={"revision": "1a2b3c4", "traffic_percent": 10}, headroom_replicas=1),
+    "kserve-zero-cache": dict(HF, autoscaling={**ZERO, "max_replicas": 1}, cache={"size_gib": 40}),
+    "deployment": dict(HF, backend="deployment", canary={"revision": "1a2b3c4", "traffic_percent": 10}),
+    "deployment-zero-s3": dict(name="small", model="s3://weights/qwen2.5-7b", backend="deployment", autoscaling=ZERO),
+    "rayservice": dict(S3_70B, headroom_replicas=1),
+}
+
+
+def render(data, environment="prod", hf=True):
+    spec = ModelSpec(**data)
+    sizing = size_model(spec)
+    return spec, sizing, rm.render_model(spec, sizing, environment=environment, region="us-east-1",
+                                         with_hf_token=hf and not spec.is_s3)
+
+
+def objects_of(rendered, kind):
+    return [o for _, o in rendered.objects if o["kind"] == kind]
+
+
+def pod_specs(obj):
+    """Every pod spec (or KServe predictor, which inlines one) inside a rendered object."""
+    kind = obj["kind"]
+    if kind == "Deployment":
+        return [obj["spec"]["template"]["spec"]]
+    if kind == "InferenceService":
+        return [obj["spec"]["predictor"]]
+    if kind == "RayService":
+        rc = obj["spec"]["rayClusterConfig"]
+        return [rc["headGroupSpec"]["template"]["spec"], *[g["template"]["spec"] for g in rc["workerGroupSpecs"]]]
+    return []
+
+
+def containers(obj):
+    if obj["kind"] == "InferenceService":
+        return [obj["spec"]["predictor"]["model"]]
+    return [c for p in pod_specs(obj) for c in p.get("containers", [])]
+
+
+@requires_upstream
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_object_validates_against_upstream_schemas(case):
+    _, _, rendered = render(CASES[case])
+    for _, obj in rendered.objects:
+        assert_valid_object(obj)
+        assert obj["metadata"]["name"] and obj["metadata"]["namespace"] == "models"
+
+
+@requires_upstream
+def test_shared_and_namespace_objects_validate():
+    assert_valid_crd(rm.cluster_serving_runtime())
+    for pc in rm.priority_classes():
+        assert_valid_builtin(pc)
+    for _, obj in rm.namespace_objects("models", 12):
+        assert_valid_builtin(obj)
+
+
+@requires_upstream
+def test_the_schema_check_does_catch_unknown_fields():
+    _, _, rendered = render(CASES["kserve"])
+    [isvc, *_] = objects_of(rendered, "InferenceService")
+    isvc["spec"]["predictor"]["model"]["notAField"] = True
+    with pytest.raises(AssertionError, match="notAField"):
+        assert_valid_crd(isvc)
+
+
+def test_kserve_inference_service_is_standard_mode_on_keda_with_the_pinned_runtime():
+    spec, sizing, rendered = render(CASES["kserve"])
+    isvc = next(o for p, o in rendered.objects if p == "isvc")
+    ann = isvc["metadata"]["annotations"]
+    assert ann["serving.kserve.io/deploymentMode"] == "Standard"
+    assert ann["serving.kserve.io/autoscalerClass"] == "keda"
+    pred = isvc["spec"]["predictor"]
+    assert pred["model"]["modelFormat"] == {"name": "vLLM"} and pred["model"]["runtime"] == rm.RUNTIME_NAME
+    assert (pred["minReplicas"], pred["maxReplicas"]) == (1, 2)
+    metrics = pred["autoScaling"]["metrics"]
+    assert {m["type"] for m in metrics} == {"External"}
+    for m in metrics:
+        metric = m["external"]["metric"]
+        assert metric["backend"] == "prometheus" and metric["serverAddress"] == PROMETHEUS_URL
+        promql_parser.parse(metric["query"])
+    queries = " ".join(m["external"]["metric"]["query"] for m in metrics)
+    assert 'vllm:num_requests_waiting{namespace="models",model_name="chat"}' in queries
+    assert "vllm:kv_cache_usage_perc" in queries and "gpu_cache_usage_perc" not in queries
+    runtime = rm.cluster_serving_runtime()
+    assert runtime["metadata"]["name"] == rm.RUNTIME_NAME
+    image = runtime["spec"]["containers"][0]["image"]
+    assert image == "vllm/vllm-openai:v0.33.0" and "latest" not in image
+    # The canary is a second, fixed-size InferenceService on the new revision.
+    canary = next(o for p, o in rendered.objects if p == "canary")
+    assert canary["metadata"]["name"] == "chat-canary"
+    assert canary["spec"]["predictor"]["minReplicas"] == canary["spec"]["predictor"]["maxReplicas"] == 1
+    assert "--revision=1a2b3c4" in canary["spec"]["predictor"]["model"]["args"]
+    assert rendered.canary_endpoint == "http://chat-canary-predictor.models.svc.cluster.local/v1"
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_vllm_args_exist_in_vllm_033(case):
+    spec, sizing, rendered = render(CASES[case])
+    args = rm.vllm_args(spec, sizing)
+    assert args[0] == spec.model  # positional model first (`vllm serve <model>`)
+    for arg in args[1:]:
+        flag = arg.split("=", 1)[0]
+        assert flag in rm.VLLM_033_FLAGS, flag
+        assert flag not in REMOVED_VLLM_FLAGS
+    assert f"--tensor-parallel-size={sizing.tensor_parallel_size}" in args
+    assert f"--served-model-name={spec.model_name}" in args
+    assert ("--load-format=runai_streamer" in args) == spec.is_s3
+
+
+def test_ray_service_runs_vllm_across_nodes():
+    spec, sizing, rendered = render(CASES["rayservice"])
+    [ray] = objects_of(rendered, "RayService")
+    config = yaml.safe_load(ray["spec"]["serveConfigV2"])
+    [app] = config["applications"]
+    [llm] = app["args"]["llm_configs"]
+    assert llm["engine_kwargs"]["tensor_parallel_size"] == 4
+    assert llm["engine_kwargs"]["pipeline_parallel_size"] == 2
+    assert llm["engine_kwargs"]["load_format"] == "runai_streamer"
+    assert llm["model_loading_config"] == {"model_id": "big", "model_source": spec.model}
+    assert llm["accelerator_type"] == "L40S"
+    auto = llm["deployment_config"]["autoscaling_config"]
+    assert auto["downscale_delay_s"] >= 600 and auto["upscale_delay_s"] <= 60
+    [group] = ray["spec"]["rayClusterConfig"]["workerGroupSpecs"]
+    assert group["numOfHosts"] == 2 and (group["minReplicas"], group["maxReplicas"]) == (1, 2)
+    assert rendered.endpoint == "http://big-serve-svc.models.svc.cluster.local:8000/v1"
+    [policy] = [o for p, o in rendered.objects if p == "ray-policy"]
+    assert policy["spec"]["podSelector"] == {"matchLabels": {rm.MODEL_LABEL: "big"}}
+
+
+def test_deployment_backend_scaled_object():
+    spec, sizing, rendered = render(CASES["deployment-zero-s3"])
+    [so] = objects_of(rendered, "ScaledObject")
+    body = so["spec"]
+    assert body["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "small"}
+    assert (body["minReplicaCount"], body["maxReplicaCount"]) == (0, 2)
+    assert body["cooldownPeriod"] == 900
+    names = [t["name"] for t in body["triggers"]]
+    assert names == ["waiting-requests", "kv-cache-usage", "wake"]
+    for t in body["triggers"]:
+        assert t["type"] == "prometheus" and t["metadata"]["serverAddress"] == PROMETHEUS_URL
+        promql_parser.parse(t["metadata"]["query"])
+    [svc] = objects_of(rendered, "Service")
+    assert svc["spec"]["ports"][0]["port"] == 80
+    assert rendered.endpoint == "http://small.models.svc.cluster.local/v1"
+    [dep] = objects_of(rendered, "Deployment")
+    assert "replicas" not in dep["spec"]  # KEDA owns the replica count
+    assert dep["spec"]["strategy"]["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
+
+
+@pytest.mark.parametrize("environment, seconds", [("prod", 900), ("staging", 300), ("dev", 300)])
+def test_scale_up_is_fast_and_scale_down_slow(environment, seconds):
+    spec = ModelSpec(**HF)
+    behavior = rm.hpa_behavior(spec, environment)
+    assert behavior["scaleUp"]["stabilizationWindowSeconds"] == 0
+    assert behavior["scaleDown"]["stabilizationWindowSeconds"] == seconds
+    assert behavior["scaleDown"]["policies"] == [{"type": "Pods", "value": 1, "periodSeconds": 300}]
+    if environment == "prod":
+        assert behavior["scaleDown"]["stabilizationWindowSeconds"] >= 600
+
+
+backends = st.sampled_from(["auto", "kserve", "deployment"])
+
+
+@given(
+    st.sampled_from(["meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen2.5-7B-Instruct", "s3://weights/qwen2.5-32b"]),
+    st.sampled_from(["l4", "l40s", "a100", "h100"]),
+    backends,
+    st.integers(min_value=0, max_value=2),
+)
+def test_gpu_requests_equal_limits_everywhere(model, gpu_class, backend, headroom):
+    data = {"name": "m", "model": model, "gpu_class": gpu_class, "backend": backend, "headroom_replicas": headroom}
+    try:
+        spec, sizing, rendered = render(data, hf=False)
+    except Exception as exc:  # a model that does not fit the class is refused, which is fine here
+        assert "GiB" in str(exc)
+        return
+    seen = 0
+    for _, obj in rendered.objects:
+        for c in containers(obj):
+            res = c["resources"]
+            gpu_req, gpu_lim = res["requests"].get("nvidia.com/gpu"), res["limits"].get("nvidia.com/gpu")
+            if gpu_req or gpu_lim:
+                seen += 1
+                assert gpu_req == gpu_lim == str(sizing.gpus_per_pod)
+                assert res["requests"]["memory"] == res["limits"]["memory"]
+    assert seen >= 1 + (1 if headroom else 0)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_pods_are_placed_drained_and_locked_down(case):
+    spec, sizing, rendered = render(CASES[case])
+    for _, obj in rendered.objects:
+        for pod in pod_specs(obj):
+            assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+            is_head = any(c["name"] == "ray-head" for c in pod.get("containers", []))
+            assert pod["automountServiceAccountToken"] is is_head
+            if is_head:
+                continue
+            assert pod["nodeSelector"] == {GPU_CLASS_LABEL: sizing.gpu_class,
+                                           "node.kubernetes.io/instance-type": sizing.instance_type}
+            assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["tolerations"]
+        for c in containers(obj):
+            sc = c["securityContext"]
+            assert sc["allowPrivilegeEscalation"] is False and sc["capabilities"] == {"drop": ["ALL"]}
+    servers = [o for _, o in rendered.objects if o["kind"] in ("InferenceService", "Deployment", "RayService")
+               and not o["metadata"]["name"].endswith("-headroom")]
+    for obj in servers:
+        for pod in pod_specs(obj):
+            if any(c["name"] == "ray-head" for c in pod.get("containers", [])):
+                continue
+            assert pod["terminationGracePeriodSeconds"] > rm.PREFERRED_PRESTOP_S
+            assert pod["priorityClassName"] == rm.PRIORITY_CLASSES[spec.priority][0]
+            zones = [t["topologyKey"] for t in pod["topologySpreadConstraints"]]
+            assert zones == ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
+            shm = next(v for v in pod["volumes"] if v["name"] == "dshm")
+            assert shm["emptyDir"] == {"medium": "Memory", "sizeLimit": f"{sizing.shm_gib}Gi"}
+        for c in containers(obj):
+            if obj["kind"] == "RayService":
+                if c["name"] == "ray-worker":
+                    assert "preStop" in c["lifecycle"]
+                continue
+            assert c["lifecycle"]["preStop"]["sleep"]["seconds"] == rm.PREFERRED_PRESTOP_S
+            assert c["startupProbe"]["httpGet"]["path"] == "/health"
+            budget = c["startupProbe"]["periodSeconds"] * c["startupProbe"]["failureThreshold"]
+            assert budget >= sizing.startup_budget_s
+            assert c["livenessProbe"]["failureThreshold"] * c["livenessProbe"]["periodSeconds"] >= 120
+    # karpenter must not consolidate a node out from under a serving replica
+    for obj in servers:
+        if obj["kind"] == "InferenceService":
+            assert obj["spec"]["predictor"]["annotations"] == rm.DO_NOT_DISRUPT
+        elif obj["kind"] == "Deployment":
+            assert obj["spec"]["template"]["metadata"]["annotations"] == rm.DO_NOT_DISRUPT
+    assert objects_of(rendered, "PodDisruptionBudget")
+
+
+def test_s3_models_get_a_service_account_and_a_read_only_policy():
+    import json
+
+    spec, sizing, rendered = render(CASES["rayservice"])
+    [sa] = objects_of(rendered, "ServiceAccount")
+    assert sa["metadata"]["name"] == "big" and sa["automountServiceAccountToken"] is False
+    policy = json.loads(rendered.s3_policy)
+    actions = sorted(itertools.chain.from_iterable(s["Action"] for s in policy["Statement"]))
+    assert actions == ["s3:GetObject", "s3:ListBucket"]
+    assert {s["Resource"] for s in policy["Statement"]} == {
+        "arn:aws:s3:::weights/llama-3.1-70b-instruct/*", "arn:aws:s3:::weights"
+    }
+
+
+def test_hub_models_get_the_token_from_a_secret_and_a_cache_volume():
+    spec, sizing, rendered = render(CASES["kserve-zero-cache"])
+    assert rendered.hf_secret == "chat-hf-token"
+    [isvc] = objects_of(rendered, "InferenceService")
+    env = {e["name"]: e for e in isvc["spec"]["predictor"]["model"]["env"]}
+    assert env["HF_TOKEN"]["valueFrom"]["secretKeyRef"] == {"name": "chat-hf-token", "key": "HF_TOKEN"}
+    assert "--download-dir=/models-cache" in isvc["spec"]["predictor"]["model"]["args"]
+    [pvc] = objects_of(rendered, "PersistentVolumeClaim")
+    assert pvc["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert isvc["spec"]["predictor"]["minReplicas"] == 0
+    wake = [m for m in isvc["spec"]["predictor"]["autoScaling"]["metrics"] if "clamp_max" in m["external"]["metric"]["query"]]
+    assert wake and wake[0]["external"]["target"] == {"type": "Value", "value": "1"}
+
+
+def test_headroom_placeholders_are_low_priority_and_hold_the_image():
+    spec, sizing, rendered = render(CASES["rayservice"])
+    [placeholder] = [o for p, o in rendered.objects if p == "headroom"]
+    pod = placeholder["spec"]["template"]["spec"]
+    assert pod["priorityClassName"] == rm.HEADROOM_PRIORITY_CLASS[0]
+    assert placeholder["spec"]["replicas"] == 2  # one replica spans two nodes
+    [c] = pod["containers"]
+    assert c["image"] == "vllm/vllm-openai:v0.33.0" and c["securityContext"]["runAsNonRoot"] is True
+    [pc] = [p for p in rm.priority_classes() if p["metadata"]["name"] == rm.HEADROOM_PRIORITY_CLASS[0]]
+    assert pc["value"] < 0 and pc["preemptionPolicy"] == "Never"
+    assert all(p["value"] > 0 for p in rm.priority_classes() if p["metadata"]["name"] != rm.HEADROOM_PRIORITY_CLASS[0])
+
+
+def test_namespace_is_default_deny_and_admits_only_proxy_and_prometheus():
+    objs = dict(rm.namespace_objects("models", 12))
+    deny = objs["default-deny"]["spec"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    [rule] = objs["allow-proxy-and-prometheus"]["spec"]["ingress"]
+    sources = {f["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for f in rule["from"]}
+    assert sources == {PROXY_NAMESPACE, MONITORING_NAMESPACE}
+    assert objs["gpu-quota"]["spec"]["hard"] == {"requests.nvidia.com/gpu": "12"}
+    assert objs["limits"]["spec"]["limits"][0]["max"] == {"nvidia.com/gpu": "8"}
+
+
+def test_gpu_quota_covers_peak_replicas_canary_and_headroom():
+    a = ModelSpec(**CASES["kserve"])  # max 2 + canary 1 + headroom 1, 1 GPU each
+    b = ModelSpec(**S3_70B)  # max 2 × 8 GPUs
+    assert rm.gpu_quota([a, b], [size_model(a), size_model(b)]) == 4 + 16
+
+
+def test_endpoint_urls():
+    assert rm.endpoint_url("m", "models", Backend.KSERVE) == "http://m-predictor.models.svc.cluster.local/v1"
+    assert rm.endpoint_url("m", "ns", Backend.RAYSERVICE) == "http://m-serve-svc.ns.svc.cluster.local:8000/v1"
+    assert rm.endpoint_url("m", "ns", Backend.DEPLOYMENT) == "http://m.ns.svc.cluster.local/v1"
+    with pytest.raises(ValueError):
+        rm.endpoint_url("m", "ns", Backend.AUTO)
