@@ -305,3 +305,20 @@ def test_partition_follows_region():
     assert rk.partition("us-gov-west-1") == "aws-us-gov"
     doc = rk.controller_policies(cluster="c", region="cn-north-1", account_id="1", node_role_arn="r", queue_arn="q")
     assert doc["eks-integration"]["Statement"][0]["Resource"] == "arn:aws-cn:eks:cn-north-1:1:cluster/c"
+
+
+@requires_upstream
+def test_allowed_requirement_keys_agree_with_the_crd_validation_rules():
+    from support import crd_schema
+
+    schema = crd_schema("karpenter.sh/v1", "NodePool")
+    key_schema = schema["properties"]["spec"]["properties"]["template"]["properties"]["spec"]["properties"][
+        "requirements"]["items"]["properties"]["key"]
+    rules = {v["message"]: v["rule"] for v in key_schema["x-kubernetes-validations"]}
+    aws_allowed = set(re.findall(r'"(karpenter\.k8s\.aws/[^"]+)"', rules['label domain "karpenter.k8s.aws" is restricted']))
+    for key in rk.ALLOWED_REQUIREMENT_KEYS:
+        if key.startswith("karpenter.k8s.aws/"):
+            assert key in aws_allowed, key
+        elif key.startswith("karpenter.sh/"):
+            assert key == "karpenter.sh/capacity-type"
+        assert key != "kubernetes.io/hostname"
