@@ -31,3 +31,13 @@ def main() -> None:
     }
     models = deploy_models(platform.ref, spec.models, hf_tokens=hf_tokens)
     pulumi.export("models", {name: pulumi.Output.all(**md.outputs()) for name, md in models.items()})
+
+    # The LiteLLM gateway in front of the models, with fallback chains to cloud APIs (`fallback:`).
+    if spec.fallback.enabled and (spec.models or spec.fallback.external_models):
+        from .components.proxy import FallbackProxy, targets_from_models
+        from .spec import Environment
+
+        targets = targets_from_models(models, production=spec.environment is Environment.PROD)
+        proxy = FallbackProxy("llm-gateway", platform.ref, spec.fallback, targets=targets)
+        pulumi.export("llmGatewayUrl", proxy.url)
+        pulumi.export("llmGatewayMasterKey", proxy.master_key)

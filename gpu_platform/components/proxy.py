@@ -108,8 +108,17 @@ class FallbackProxy(pulumi.ComponentResource):
         for provider, value in keys.items():
             secret_values[API_KEY_PROVIDERS[provider][1]] = value
 
+        # The ServiceMonitor needs the Prometheus Operator's CRDs: skip it where the platform runs no monitoring,
+        # and create it after kube-prometheus-stack where it does.
+        monitoring = platform.extras.get("monitoring")
+        has_monitoring = monitoring is not None or "monitoring" not in platform.extras
         objects = rp.proxy_objects(
-            spec, targets, region=platform.spec.region, production=production, secret_values=secret_values
+            spec,
+            targets,
+            region=platform.spec.region,
+            production=production,
+            secret_values=secret_values,
+            service_monitor=spec.metrics and has_monitoring,
         )
         self.config = rp.litellm_config(spec, targets, region=platform.spec.region)
         ns_obj, rest = objects[0], objects[1:]
@@ -129,6 +138,8 @@ class FallbackProxy(pulumi.ComponentResource):
             extra = [ns]
             if kind == "Deployment":
                 extra += [registered["ConfigMap"], registered["Secret"], registered["ServiceAccount"], *waits]
+            if kind == "ServiceMonitor" and monitoring is not None:
+                extra.append(monitoring)
             registered[kind] = apply_object(
                 f"{name}-{part_name}",
                 obj,

@@ -385,7 +385,7 @@ def pod_disruption_budget() -> dict[str, Any]:
     }
 
 
-def service_monitor() -> dict[str, Any]:
+def service_monitor_object() -> dict[str, Any]:
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
@@ -410,9 +410,11 @@ def proxy_objects(
     region: str,
     production: bool,
     secret_values: Mapping[str, Any],
+    service_monitor: Optional[bool] = None,
 ) -> list[dict[str, Any]]:
     """Every Kubernetes object of the proxy, in apply order. ``secret_values`` (env name → value) may hold Pulumi
-    outputs: they are placed in the Secret untouched and never inspected here."""
+    outputs: they are placed in the Secret untouched and never inspected here. ``service_monitor`` (default:
+    ``spec.metrics``) is off where the cluster has no Prometheus Operator CRDs."""
     config = litellm_config(spec, targets, region=region)
     objects = [
         namespace(),
@@ -424,8 +426,8 @@ def proxy_objects(
     ]
     if replicas(spec, production) > 1:
         objects.append(pod_disruption_budget())
-    if spec.metrics:
-        objects.append(service_monitor())
+    if spec.metrics if service_monitor is None else service_monitor:
+        objects.append(service_monitor_object())
     return objects
 
 

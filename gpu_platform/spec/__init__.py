@@ -1,6 +1,18 @@
 """Typed configuration (pydantic v2): the first stage of spec → sizing → render → components → engine."""
 
 from ._base import FieldError, SpecError, SpecModel, validate_spec
+from .fallback import (
+    ApiKeyProviderSpec,
+    BedrockProviderSpec,
+    ChainSpec,
+    ExternalModelSpec,
+    FallbackSpec,
+    Provider,
+    ProvidersSpec,
+    ProxyResourcesSpec,
+    RetryPolicySpec,
+    RouterSpec,
+)
 from .gpu import (
     AmiFamily,
     ConsolidationPolicy,
@@ -61,6 +73,16 @@ from .platform import (
 )
 
 __all__ = [
+    "ApiKeyProviderSpec",
+    "BedrockProviderSpec",
+    "ChainSpec",
+    "ExternalModelSpec",
+    "FallbackSpec",
+    "Provider",
+    "ProvidersSpec",
+    "ProxyResourcesSpec",
+    "RetryPolicySpec",
+    "RouterSpec",
     "AutoscalingSpec",
     "Backend",
     "CacheSpec",

@@ -197,7 +197,7 @@ class RouterSpec(SpecModel):
     """Upper bound on fallback attempts per request."""
 
 
-class ResourcesSpec(SpecModel):
+class ProxyResourcesSpec(SpecModel):
     """CPU and memory of one proxy replica."""
 
     cpu: str = "500m"
@@ -236,7 +236,7 @@ class FallbackSpec(SpecModel):
     """Retries, timeouts, circuit breaker."""
     replicas: Optional[int] = Field(default=None, ge=1, le=50)
     """Proxy replicas; default 2 in prod (with a PodDisruptionBudget and anti-affinity), 1 elsewhere."""
-    resources: ResourcesSpec = Field(default_factory=ResourcesSpec)
+    resources: ProxyResourcesSpec = Field(default_factory=ProxyResourcesSpec)
     """Per-replica CPU and memory."""
     metrics: bool = True
     """Expose Prometheus metrics and a ServiceMonitor: the request counters that wake scaled-to-zero models."""

@@ -10,6 +10,7 @@ from typing import Optional
 from pydantic import Field, field_validator, model_validator
 
 from ._base import FieldError, SpecModel
+from .fallback import FallbackSpec
 from .gpu import GpuSpec
 from .model import ModelSpec
 from .operators import OperatorsSpec
@@ -318,6 +319,9 @@ class PlatformSpec(SpecModel):
     models: list[ModelSpec] = Field(default_factory=list)
     """vLLM model deployments on this platform (`ModelDeployment` each): unique names; each must fit a GPU class
     the platform has a node pool for (sized at validation time, so a model that cannot fit fails here)."""
+    fallback: FallbackSpec = Field(default_factory=FallbackSpec)
+    """The LiteLLM gateway in front of the models, with fallback chains to cloud LLM APIs (`FallbackProxy`). Chains
+    name model groups: a model's served name, or an `external_models` name. In prod every model needs a chain."""
 
     @field_validator("region")
     @classmethod
@@ -390,6 +394,23 @@ class PlatformSpec(SpecModel):
                 )
             if sizing.backend.value == "kserve" and not ops.keda.enabled:
                 raise FieldError(f"models[{i}].backend", "KServe models autoscale with KEDA; set operators.keda.enabled")
+        return self
+
+    @model_validator(mode="after")
+    def _fallback_chains(self) -> "PlatformSpec":
+        if not self.fallback.enabled:
+            if self.environment is Environment.PROD and self.models:
+                raise FieldError(
+                    "fallback.enabled",
+                    "prod models must not rely on self-hosted GPUs alone; keep the fallback proxy enabled",
+                )
+            return self
+        hosted = [m.model_name for m in self.models]
+        production = hosted if self.environment is Environment.PROD else []
+        problems = self.fallback.group_problems(hosted, production_groups=production)
+        if problems:
+            path, message = problems[0]
+            raise FieldError(f"fallback.{path}", message)
         return self
 
     @model_validator(mode="after")

@@ -31,7 +31,7 @@ TARGETS = [ProxyTarget("llama", "llama", "http://llama.models.svc.cluster.local/
 CONFIG = {"gpu-platform:openaiApiKey": "sk-from-stack-config"}
 
 
-def run(fallback=FALLBACK, environment="prod", targets=TARGETS, config=CONFIG, captured=None):
+def run(fallback=FALLBACK, environment="prod", targets=TARGETS, config=CONFIG, captured=None, monitoring="absent"):
     spec = PlatformSpec.model_validate({"environment": environment, "region": "us-west-2",
                                         "cluster": {"name": "gpu-proxy"}})
 
@@ -39,6 +39,11 @@ def run(fallback=FALLBACK, environment="prod", targets=TARGETS, config=CONFIG, c
         provider = k8s.Provider("k8s", kubeconfig="{}", cluster_identifier="gpu-proxy")
         gate = k8s.core.v1.Namespace("gate", metadata={"name": "gate"}, opts=pulumi.ResourceOptions(provider=provider))
         ref = PlatformRef(cluster_name="gpu-proxy", provider=provider, spec=spec, depends_on=[gate])
+        if monitoring == "installed":
+            ref.extras["monitoring"] = k8s.core.v1.Namespace(
+                "prometheus", metadata={"name": "monitoring"}, opts=pulumi.ResourceOptions(provider=provider))
+        elif monitoring == "disabled":
+            ref.extras["monitoring"] = None
         proxy = FallbackProxy("gw", ref, fallback, targets=targets)
         if captured is not None:
             captured["proxy"] = proxy
@@ -85,6 +90,13 @@ def test_manifests_pass_the_upstream_schemas(plan):
 def test_service_monitor_passes_its_crd(plan):
     [sm] = plan.manifests("ServiceMonitor")
     assert_valid_crd(sm)
+
+
+def test_service_monitor_follows_the_platform_monitoring():
+    plan = run(monitoring="installed")
+    [sm] = [r for r in plan.kubernetes_objects() if r.inputs["kind"] == "ServiceMonitor"]
+    assert plan.depends_on(sm, plan.named("prometheus"))
+    assert not run(monitoring="disabled").manifests("ServiceMonitor")
 
 
 def test_secrets_stay_secret(plan):

@@ -137,3 +137,56 @@ def test_find_cycle_agrees_with_reachability(edges):
         index, path = found
         assert path[0] == path[-1] and chains[index].group == path[0]
         assert all(b in graph.get(a, []) for a, b in zip(path, path[1:]))
+
+
+# ------------------------------------------------------------------------------------------------ platform level
+def _stack_platform(name: str) -> dict:
+    import copy
+    from pathlib import Path
+
+    import yaml
+
+    path = Path(__file__).resolve().parents[2] / "stacks" / f"Pulumi.{name}.yaml"
+    config = yaml.safe_load(path.read_text())["config"]
+    return copy.deepcopy({**config["gpu-platform:platform"], "region": config["aws:region"]})
+
+
+def platform_problems(data):
+    from gpu_platform.spec import PlatformSpec
+
+    with pytest.raises(SpecError) as info:
+        validate_spec(PlatformSpec, data)
+    return info.value.problems
+
+
+def test_platform_chains_must_name_known_model_groups():
+    data = _stack_platform("dev")
+    data["fallback"]["chains"][0]["fallbacks"] = ["openrouter-qwen-27b"]
+    [(path, message)] = platform_problems(data)
+    assert path == "fallback.chains[0].fallbacks[0]"
+    assert "unknown model group 'openrouter-qwen-27b'" in message and "qwen2.5-7b-instruct" in message
+
+
+def test_platform_chain_for_a_model_uses_its_served_name():
+    data = _stack_platform("dev")
+    data["fallback"]["chains"][0]["group"] = "qwen-7b"  # the deployment name, not what clients send
+    [(path, message)] = platform_problems(data)
+    assert path == "fallback.chains[0].group" and "'qwen-7b'" in message
+
+
+def test_every_production_model_needs_a_chain():
+    data = _stack_platform("prod")
+    data["fallback"]["chains"] = [c for c in data["fallback"]["chains"] if c["group"] != "llama-3.1-405b-instruct"]
+    [(path, message)] = platform_problems(data)
+    assert path == "fallback.chains" and "'llama-3.1-405b-instruct'" in message
+    data["fallback"]["enabled"] = False
+    [(path, message)] = platform_problems(data)
+    assert path == "fallback.enabled" and "self-hosted GPUs alone" in message
+
+
+def test_non_production_models_may_go_without_a_chain():
+    data = _stack_platform("dev")
+    data["fallback"]["chains"] = []
+    from gpu_platform.spec import PlatformSpec
+
+    assert validate_spec(PlatformSpec, data).fallback.chains == []
