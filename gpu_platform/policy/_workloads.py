@@ -113,6 +113,8 @@ class PodTemplate:
     operator: Optional[str] = None
     """``kserve`` / ``kuberay`` / ``lws`` when an operator builds the pods (it adds some fields itself)."""
     extra: dict[str, Any] = field(default_factory=dict)
+    placeholder: bool = False
+    """Capacity placeholder (warm headroom): runs at a negative PriorityClass, so any real pod preempts it."""
 
     @property
     def namespace(self) -> str:
@@ -124,7 +126,9 @@ class PodTemplate:
 
     @property
     def serving_containers(self) -> list[dict[str, Any]]:
-        """Containers that request GPUs and actually serve (not pause placeholders)."""
+        """Containers that request GPUs and actually serve (not placeholders holding capacity)."""
+        if self.placeholder:
+            return []
         return [c for c in self.gpu_containers if not is_placeholder(c)]
 
     @property

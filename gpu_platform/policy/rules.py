@@ -65,6 +65,14 @@ class PlanView:
         self.objects = [r for r in self.resources if r.is_kubernetes_object]
         self.helm = [r for r in self.resources if r.is_helm]
         self.templates: list[PodTemplate] = [t for r in self.objects for t in pod_templates(r)]
+        # Warm-headroom placeholders run at a negative priority (any real pod preempts them): they hold GPUs
+        # (and may pre-pull the serving image) but serve nothing, so serving rules and PDBs do not apply.
+        negative = {
+            object_name(pc) for pc in self.kind("PriorityClass") if quantity(pc.inputs.get("value", 0)) < 0
+        }
+        for t in self.templates:
+            if t.spec.get("priorityClassName") in negative:
+                t.placeholder = True
 
     @property
     def environment(self) -> Optional[str]:
@@ -238,13 +246,14 @@ def _dev_shm(view: PlanView):
                 yield t.resource, f"{t.where(c)}: /dev/shm volume {shm[0].get('name')!r} is not an emptyDir with medium: Memory"
 
 
-_CACHE_SOURCES = ("persistentVolumeClaim", "ephemeral", "hostPath", "csi", "nfs")
+# Generic ephemeral volumes and emptyDirs die with the pod, so they are no cache.
+_CACHE_SOURCES = ("persistentVolumeClaim", "hostPath", "csi", "nfs")
 
 
 @rule(
     "gpu-weight-cache",
-    "GPU serving containers load weights from a cache that outlives the pod (a PVC, node-local disk or a "
-    "pvc:// storageUri), so a restart or scale-out does not download the model again.",
+    "GPU serving containers load weights from a cache that outlives the pod (a PVC, a node-local hostPath, a CSI "
+    "or NFS volume, or a pvc:// storageUri), so a restart or scale-out does not download the model again.",
     _WORKLOAD_KINDS,
 )
 def _weight_cache(view: PlanView):
@@ -260,8 +269,8 @@ def _weight_cache(view: PlanView):
                     cached = True
             if not cached:
                 yield t.resource, (
-                    f"{t.where(c)}: no weight cache mounted (PVC, ephemeral, hostPath, CSI or NFS volume, "
-                    "or a pvc:// storageUri)"
+                    f"{t.where(c)}: no weight cache mounted (PVC, hostPath, CSI or NFS volume, "
+                    "or a pvc:// storageUri); every start downloads the weights again"
                 )
 
 
@@ -396,7 +405,7 @@ def _pdb(view: PlanView):
             continue
         if t.path.endswith("workerSpec"):
             continue  # KServe multi-node workers belong to the predictor's pod group
-        if t.containers and all(is_placeholder(c) for c in t.containers):
+        if t.placeholder or (t.containers and all(is_placeholder(c) for c in t.containers)):
             continue  # warm-headroom placeholders exist to be evicted
 
         if t.min_replicas < 2 and _min_replicas(view, t) < 2:

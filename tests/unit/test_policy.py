@@ -320,3 +320,26 @@ def test_image_pinning(repo, tag):
     assert image_problem(f"{repo}@sha256:{'a' * 64}") is None
     assert "latest" in image_problem(f"{repo}:latest")
     assert "no tag" in image_problem(repo)
+
+
+def test_negative_priority_placeholders_are_not_serving_workloads():
+    """Warm headroom that pre-pulls the serving image (not a pause container) is recognised by its priority."""
+    stack = copy.deepcopy(compliant())
+    placeholder = copy.deepcopy(find(stack, "llama"))
+    placeholder["metadata"]["name"] = "headroom"
+    spec = placeholder["spec"]["template"]["spec"]
+    spec["priorityClassName"] = "gpu-headroom"
+    spec["containers"] = [{"name": "placeholder", "image": "vllm/vllm-openai:v0.33.0", "command": ["sleep", "infinity"],
+                           "resources": {"limits": {"nvidia.com/gpu": 1}}}]
+    spec.pop("volumes")
+    stack.append(k8s(placeholder, "headroom"))
+    assert {v.rule for v in run_checks(stack)} == {"gpu-dev-shm", "gpu-weight-cache", "gpu-probes"}
+    stack.append(k8s({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
+                      "metadata": {"name": "gpu-headroom"}, "value": -100, "preemptionPolicy": "Never"}))
+    assert run_checks(stack) == []
+
+
+def test_pod_scoped_ephemeral_volumes_are_no_weight_cache():
+    stack = copy.deepcopy(compliant())
+    pod(stack)["volumes"][1] = {"name": "cache", "ephemeral": {"volumeClaimTemplate": {"spec": {}}}}
+    assert [v.rule for v in run_checks(stack)] == ["gpu-weight-cache"]
