@@ -97,3 +97,7 @@ def test_platform_composes_the_addons():
     assert addons.parent == platform.urn
     plugin = plan.helm("nvidia-device-plugin")
     assert plan.depends_on(plugin, plan.named("p-system", "aws:eks/nodeGroup:NodeGroup"))
+    # With the platform's default monitoring, the ServiceMonitor is on and waits for kube-prometheus-stack's CRDs.
+    dcgm = plan.helm("dcgm-exporter")
+    assert dcgm.inputs["values"]["serviceMonitor"]["enabled"] is True
+    assert plan.depends_on(dcgm, plan.helm(PROMETHEUS_RELEASE))
