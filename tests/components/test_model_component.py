@@ -1,0 +1,229 @@
+"""ModelDeployment under the mock engine: children, provider, ordering, secrets, outputs, and use from a separate
+stack through a (mocked) StackReference."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pytest
+
+from gpu_platform.components.model import ModelDeployment, deploy_models
+from gpu_platform.components.ref import PlatformRef
+from gpu_platform.plan import SECRET, run_program
+from gpu_platform.plan.mocks import PlanMocks
+from gpu_platform.render import model as rm
+from gpu_platform.spec import ModelSpec, PlatformSpec
+
+PLATFORM = {
+    "environment": "prod",
+    "region": "us-east-1",
+    "cluster": {"name": "gpu-prod", "endpoint": {"public": False, "private_access_cidrs": ["10.0.0.0/8"]}},
+    "gpu": {
+        "node_pools": [
+            {"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand"},
+            {"name": "h100", "gpu_class": "h100", "capacity": "on_demand"},
+        ],
+        "al2023": {"ami_version": "v20251112"},
+    },
+}
+S3_8B = {"name": "llama-8b", "model": "s3://weights/llama-3.1-8b-instruct", "gpu_class": "l40s",
+         "autoscaling": {"min_replicas": 1, "max_replicas": 3}}
+HUB = {"name": "qwen", "model": "Qwen/Qwen2.5-7B-Instruct", "revision": "abc123", "gpu_class": "l40s",
+       "source": {"hf_token_config_key": "hfToken"}, "autoscaling": {"min_replicas": 0, "max_replicas": 1,
+                                                                      "scale_to_zero": True}}
+RAY = {"name": "llama-70b", "model": "s3://weights/llama-3.1-70b-instruct", "gpu_class": "l40s",
+       "pipeline_parallel_size": 2, "autoscaling": {"min_replicas": 1, "max_replicas": 1}}
+
+
+def fake_platform(extras=True) -> PlatformRef:
+    """A PlatformRef like GpuPlatform.ref: a provider, operator releases and node pools to wait for."""
+    provider = k8s.Provider("k8s", kubeconfig="{}", cluster_identifier="gpu-prod")
+    opts = pulumi.ResourceOptions(provider=provider)
+
+    def stand_in(name):
+        return k8s.core.v1.ConfigMap(name, metadata={"name": name, "namespace": "default"}, opts=opts)
+
+    ref = PlatformRef(cluster_name="gpu-prod", provider=provider, spec=PlatformSpec.model_validate(PLATFORM),
+                      depends_on=[stand_in("system-nodes")])
+    if extras:
+        ref.extras.update({
+            "kserve": stand_in("kserve"),
+            "keda": stand_in("keda"),
+            "kuberay": stand_in("kuberay"),
+            "gpu_node_pools": {"l40s": stand_in("pool-l40s"), "h100": stand_in("pool-h100")},
+        })
+    return ref
+
+
+@pytest.fixture(scope="module")
+def plan():
+    def program():
+        ref = fake_platform()
+        models = deploy_models(
+            ref,
+            [ModelSpec.model_validate(m) for m in (S3_8B, HUB, RAY)],
+            hf_tokens={"qwen": pulumi.Output.secret("hf_abc")},
+        )
+        pulumi.export("models", {n: pulumi.Output.all(**m.outputs()) for n, m in models.items()})
+
+    return run_program(program, stack="test", config={"aws:region": "us-east-1"})
+
+
+def test_component_types_and_children(plan):
+    [base] = plan.by_type("gpu-platform:index:ModelServingBase")
+    [ns] = plan.by_type("gpu-platform:index:ModelNamespace")
+    deployments = {r.name: r for r in plan.by_type("gpu-platform:index:ModelDeployment")}
+    assert set(deployments) == {"llama-8b", "qwen", "llama-70b"}
+    kinds = {c.inputs.get("kind") for c in plan.children(base.urn)}
+    assert kinds == {"PriorityClass", "ClusterServingRuntime"}
+    assert {c.inputs["kind"] for c in plan.children(ns.urn)} == {
+        "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange"
+    }
+    names = sorted(c.name for c in plan.children(deployments["llama-8b"].urn))
+    assert names == sorted([
+        "llama-8b-isvc", "llama-8b-pdb", "llama-8b-sa", "llama-8b-weights-role", "llama-8b-weights-policy",
+        "llama-8b-weights-pod-identity",
+    ])
+    assert plan.named("llama-70b-rayservice").inputs["kind"] == "RayService"
+
+
+def test_every_kubernetes_object_uses_the_platform_provider(plan):
+    [provider] = plan.by_type("pulumi:providers:kubernetes")
+    for r in plan.kubernetes_objects():
+        assert r.provider == provider.urn, r.name
+
+
+def test_objects_wait_for_operators_node_pool_namespace_and_platform(plan):
+    isvc = plan.named("llama-8b-isvc")
+    for dep in ("kserve", "keda", "pool-l40s", "system-nodes", "models-runtime"):
+        assert plan.depends_on(isvc, plan.named(dep)), dep
+    assert plan.depends_on(isvc, plan.named("models-ns-models-namespace"))
+    ray = plan.named("llama-70b-rayservice")
+    assert plan.depends_on(ray, plan.named("kuberay"))
+    assert plan.depends_on(plan.named("models-runtime"), plan.named("kserve"))
+    # Pods need their Pod Identity association before they start, or they get no credentials.
+    assert plan.depends_on(isvc, plan.named("llama-8b-weights-pod-identity"))
+    quota = plan.named("models-ns-models-gpu-quota")
+    assert plan.depends_on(quota, plan.named("models-ns-models-namespace"))
+
+
+def test_s3_weights_role_is_read_only_and_bound_to_the_service_account(plan):
+    assoc = plan.named("llama-8b-weights-pod-identity")
+    assert assoc.inputs["namespace"] == "models" and assoc.inputs["serviceAccount"] == "llama-8b"
+    assert assoc.inputs["clusterName"] == "gpu-prod"
+    policy = json.loads(plan.named("llama-8b-weights-policy").inputs["policy"])
+    actions = sorted(a for s in policy["Statement"] for a in s["Action"])
+    assert actions == ["s3:GetObject", "s3:ListBucket"]
+
+
+def test_hf_token_is_a_secret(plan):
+    secret = plan.named("qwen-hf-token")
+    assert secret.inputs["stringData"] == SECRET
+    assert "hf_abc" not in json.dumps(plan.to_json())
+
+
+def test_namespace_quota_is_the_sum_of_peak_gpus(plan):
+    quota = plan.named("models-ns-models-gpu-quota")
+    # llama-8b 3 × 1 + qwen 1 × 1 + llama-70b 1 × (4 × 2)
+    assert quota.inputs["spec"]["hard"] == {"requests.nvidia.com/gpu": "12"}
+
+
+def test_outputs(plan):
+    models = plan.outputs["models"]
+    assert models["llama-8b"]["endpoint"] == "http://llama-8b-predictor.models.svc.cluster.local/v1"
+    assert models["llama-8b"]["backend"] == "kserve" and models["llama-8b"]["instanceType"] == "g6e.xlarge"
+    assert models["llama-70b"]["backend"] == "rayservice"
+    assert (models["llama-70b"]["tensorParallelSize"], models["llama-70b"]["pipelineParallelSize"]) == (4, 2)
+    assert models["qwen"]["canScaleToZero"] is True and models["llama-8b"]["canScaleToZero"] is False
+    cost = models["llama-8b"]["cost"]
+    assert cost["on_demand_hourly_max"] == pytest.approx(3 * 1.861, abs=1e-3) and cost["prices_as_of"]
+    assert models["llama-8b"]["sizing"]["cold_start"]["source"] == "s3-stream"
+
+
+def test_bad_input_fails_before_any_resource_naming_the_field():
+    registered = []
+
+    def program():
+        ref = fake_platform(extras=False)
+        registered.append(len(ref.depends_on))
+        ModelDeployment("bad", {"name": "bad", "model": "Qwen/Qwen2.5-7B-Instruct",
+                                "autoscaling": {"min_replicas": 3, "max_replicas": 1}}, platform=ref)
+
+    with pytest.raises(pulumi.InputPropertiesError) as info:
+        run_program(program, stack="test")
+    assert "autoscaling.max_replicas: must be ≥ min_replicas (3)" in str(info.value)
+
+
+def test_a_model_that_does_not_fit_fails_with_the_numbers():
+    def program():
+        ModelDeployment("big", {"name": "big", "model": "s3://weights/llama-3.1-405b", "instance_type": "g6e.xlarge"},
+                        platform=fake_platform(extras=False))
+
+    with pytest.raises(pulumi.InputPropertiesError) as info:
+        run_program(program, stack="test")
+    assert "instance_type:" in str(info.value) and "GiB usable" in str(info.value)
+
+
+def test_a_gated_model_without_a_token_is_refused():
+    def program():
+        ModelDeployment("qwen", HUB, platform=fake_platform(extras=False))
+
+    with pytest.raises(pulumi.InputPropertiesError, match="source.hf_token_config_key"):
+        run_program(program, stack="test")
+
+
+# ------------------------------------------------------------------------------------------ other stack
+class StackReferenceMocks(PlanMocks):
+    """The platform stack's outputs, as a StackReference sees them."""
+
+    def new_resource(self, args):
+        if args.typ == "pulumi:pulumi:StackReference":
+            kubeconfig = json.dumps({"apiVersion": "v1", "kind": "Config", "clusters": [], "users": []})
+            return f"{args.name}-id", {
+                "name": args.inputs["name"],
+                "outputs": {"kubeconfig": kubeconfig, "clusterName": "gpu-prod"},
+                "secretOutputNames": ["kubeconfig"],
+            }
+        return super().new_resource(args)
+
+
+def test_model_deployment_from_another_stack():
+    def program():
+        platform = PlatformRef.from_stack_reference("acme/gpu-platform/prod", PLATFORM)
+        md = ModelDeployment("team-llama", {**S3_8B, "name": "team-llama", "namespace": "team-a"},
+                             platform=platform, create_namespace=True)
+        pulumi.export("endpoint", md.endpoint)
+        pulumi.export("clusterName", platform.cluster_name)
+
+    plan = run_program(program, stack="team", mocks=StackReferenceMocks(region="us-east-1"))
+    # A StackReference is read, not registered: the mock engine records it as the provider's dependency.
+    [provider] = plan.by_type("pulumi:providers:kubernetes")
+    assert provider.inputs["clusterIdentifier"] == "gpu-prod"
+    assert provider.inputs["kubeconfig"] == SECRET
+    assert any("pulumi:pulumi:StackReference::platform-stack" in d for d in provider.dependencies)
+    for r in plan.kubernetes_objects():
+        assert r.provider == provider.urn
+    assert plan.named("team-llama-weights-pod-identity").inputs["clusterName"] == "gpu-prod"
+    # Its own namespace, with the default-deny policies and a quota for this model alone.
+    assert plan.named("team-llama-ns-namespace").inputs["metadata"]["name"] == "team-a"
+    assert plan.named("team-llama-ns-gpu-quota").inputs["spec"]["hard"] == {"requests.nvidia.com/gpu": "3"}
+    assert plan.depends_on(plan.named("team-llama-isvc"), plan.named("team-llama-ns-namespace"))
+    assert plan.outputs["endpoint"] == "http://team-llama-predictor.team-a.svc.cluster.local/v1"
+    assert plan.outputs["clusterName"] == "gpu-prod"
+
+
+@pytest.mark.parametrize("stack, backends", [("prod", {"kserve", "rayservice"}), ("dev", {"kserve"})])
+def test_stacks_ship_models_per_backend(stack, backends):
+    from gpu_platform.plan.runner import run_stack
+
+    _, plan = run_stack(stack)
+    models = plan.outputs["models"]
+    assert {m["backend"] for m in models.values()} == backends
+    if stack == "prod":
+        assert any(m["pipelineParallelSize"] > 1 for m in models.values())
+    else:
+        assert all(m["canScaleToZero"] for m in models.values())
+    [runtime] = plan.manifests("ClusterServingRuntime")
+    assert runtime["metadata"]["name"] == rm.RUNTIME_NAME
