@@ -27,7 +27,7 @@ import yaml
 from fake_upstream import FakeUpstream, refused_port
 from litellm_env import InstallError, ensure_litellm
 
-from gpu_platform.render.proxy import ProxyTarget, litellm_config
+from gpu_platform.render.proxy import WAKE_METRIC, ProxyTarget, litellm_config
 from gpu_platform.spec.fallback import FallbackSpec
 
 pytestmark = pytest.mark.integration
@@ -244,8 +244,12 @@ def test_every_request_is_answered_by_the_fallback_under_faults(litellm_python, 
     # -- the wake-up signal for scaled-to-zero models: the proxy counts requests per requested model group
     assert metrics_status == 200
     wake = [l for l in metrics.splitlines()
-            if l.startswith("litellm_proxy_total_requests_metric_total") and 'requested_model="scaled-to-zero"' in l]
+            if l.startswith(WAKE_METRIC + "{") and 'requested_model="scaled-to-zero"' in l]
     assert wake and sum(float(l.rsplit(" ", 1)[1]) for l in wake) >= REQUESTS_PER_FAULT, metrics[:2000]
+    # ... which is the series the ModelDeployment's KEDA wake-up query reads.
+    from gpu_platform.render.model import DEFAULT_WAKE_QUERY
+
+    assert f"{WAKE_METRIC}{{requested_model=" in DEFAULT_WAKE_QUERY.replace("{{", "{")
 
     # -- report the latency a fault adds over the healthy path
     base = _p50([r[2] for r in results["healthy"]])

@@ -238,3 +238,13 @@ def test_wake_trigger_fits_a_keda_scaled_object():
                  "triggers": [trigger]},
     }
     assert_valid_crd(scaled_object)
+
+
+def test_model_wake_query_reads_the_counter_and_label_the_proxy_exports():
+    """ModelDeployment's KEDA wake-up query and the proxy must agree on the metric and on the model group label
+    (the served name); the integration test checks that the running proxy exports exactly this series."""
+    from gpu_platform.render import model as rm
+
+    query = rm.DEFAULT_WAKE_QUERY.format(model="qwen2.5-7b-instruct")
+    promql_parser.parse(query)
+    assert rp.WAKE_METRIC in query and 'requested_model="qwen2.5-7b-instruct"' in query
