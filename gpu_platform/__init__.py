@@ -36,6 +36,11 @@ _EXPORTS: dict[str, str] = {
     "Operators": "gpu_platform.components.operators",
     "OperatorsSpec": "gpu_platform.spec",
     "model_slo_rules": "gpu_platform.render.observability",
+    "FallbackProxy": "gpu_platform.components.proxy",
+    "targets_from_models": "gpu_platform.components.proxy",
+    "FallbackSpec": "gpu_platform.spec",
+    "ProxyTarget": "gpu_platform.render.proxy",
+    "wake_trigger": "gpu_platform.render.proxy",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -147,7 +147,7 @@ class FallbackProxy(pulumi.ComponentResource):
                 secret_fields=("stringData",) if kind == "Secret" else (),
             )
 
-        self.url = pulumi.Output.from_input(rp.service_url()).apply(lambda u: u)
+        self.url = pulumi.Output.from_input(rp.service_url())
         self.master_key = master_key
         self.namespace = ns.metadata.apply(lambda m: m["name"] if m else PROXY_NAMESPACE)
         self.register_outputs({"url": self.url, "masterKey": self.master_key, "namespace": self.namespace})
