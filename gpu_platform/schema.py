@@ -52,7 +52,19 @@ def _served_specs() -> list[tuple[str, Any, dict[str, tuple[str, str, bool]]]]:
                         "The platform this model runs on (its spec: GPU classes, operators, environment). Pass the "
                         "Kubernetes provider for its cluster in the resource options (`providers: {kubernetes: ...}`).",
                         True,
-                    )
+                    ),
+                    "hf_token": (
+                        "Optional[pulumi.Input[str]]",
+                        "Hugging Face token for gated models (pass a secret); required when "
+                        "`source.hfTokenConfigKey` is set.",
+                        False,
+                    ),
+                    "create_namespace": (
+                        "Optional[bool]",
+                        "Create the model's namespace with its network policies and GPU quota (default false: the "
+                        "platform program creates shared namespaces).",
+                        False,
+                    ),
                 },
             )
         )

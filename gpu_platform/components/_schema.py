@@ -913,6 +913,10 @@ class ModelDeploymentArgs:
     pulled) ready; a real replica preempts one instantly instead of waiting minutes for a node."""
     platform: PlatformSpec
     """The platform this model runs on (its spec: GPU classes, operators, environment). Pass the Kubernetes provider for its cluster in the resource options (`providers: {kubernetes: ...}`)."""
+    hf_token: Optional[pulumi.Input[str]]
+    """Hugging Face token for gated models (pass a secret); required when `source.hfTokenConfigKey` is set."""
+    create_namespace: Optional[bool]
+    """Create the model's namespace with its network policies and GPU quota (default false: the platform program creates shared namespaces)."""
 
 
 class FallbackProxyArgs:

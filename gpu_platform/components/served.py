@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 import pulumi
 
-from ._schema import FallbackProxyArgs, GpuPlatformArgs
+from ._schema import FallbackProxyArgs, GpuPlatformArgs, ModelDeploymentArgs
 
 
 def plain(value: Any) -> Any:
@@ -87,6 +87,45 @@ class GpuPlatform(pulumi.ComponentResource):
         """Never runs: ``__new__`` returns the real component (this signature is what the schema is read from)."""
 
 
+class ModelDeployment(pulumi.ComponentResource):
+    """One vLLM model: sized, placed on the cheapest fitting GPU instance, served by KServe, RayService or a plain
+    Deployment, autoscaled (fast up, slow down, optionally to zero), with secure pod defaults."""
+
+    endpoint: pulumi.Output[str]
+    """In-cluster OpenAI base URL (`http://…/v1`)."""
+    served_model_name: pulumi.Output[str]
+    """The model name clients send."""
+    backend: pulumi.Output[str]
+    """Serving backend chosen by sizing (`kserve`, `rayservice`, `deployment`)."""
+    instance_type: pulumi.Output[str]
+    """EC2 instance type one replica runs on."""
+    gpu_class: pulumi.Output[str]
+    """GPU class of that instance."""
+    tensor_parallel_size: pulumi.Output[int]
+    """GPUs per replica that vLLM shards the model across."""
+    pipeline_parallel_size: pulumi.Output[int]
+    """Nodes per replica (multi-node serving)."""
+    can_scale_to_zero: pulumi.Output[bool]
+    """Whether the model scales to zero replicas when idle."""
+    canary_traffic_percent: pulumi.Output[int]
+    """Share of traffic sent to the canary revision."""
+    sizing: pulumi.Output[dict[str, Any]]
+    """The sizing report: memory budget, parallelism, pod shape, cold-start timeline, probe budget."""
+    cost: pulumi.Output[dict[str, Any]]
+    """Hourly/monthly cost at min and max replicas, on-demand and spot."""
+
+    def __new__(cls, name: str, args: ModelDeploymentArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        from .model import ModelDeployment as Impl
+
+        ref, rest = platform_ref(args, opts, "ModelDeployment")
+        hf_token = rest.pop("hf_token", None)
+        create_namespace = bool(rest.pop("create_namespace", False))
+        return Impl(name, rest, opts, platform=ref, hf_token=hf_token, create_namespace=create_namespace)
+
+    def __init__(self, name: str, args: ModelDeploymentArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        """Never runs: ``__new__`` returns the real component."""
+
+
 class FallbackProxy(pulumi.ComponentResource):
     """LiteLLM proxy in front of every model: per-group fallback chains to cloud APIs, retries and a circuit
     breaker, so a crashed, overloaded, cold or scaled-to-zero model costs latency, not errors."""
@@ -109,7 +148,7 @@ class FallbackProxy(pulumi.ComponentResource):
         """Never runs: ``__new__`` returns the real component."""
 
 
-SERVED: list[type] = [GpuPlatform, FallbackProxy]
+SERVED: list[type] = [GpuPlatform, ModelDeployment, FallbackProxy]
 """The components the multi-language package serves, in schema order."""
 
 for _cls in SERVED:

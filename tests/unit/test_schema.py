@@ -35,7 +35,9 @@ def test_generated_args_are_up_to_date():
 def test_schema_serves_the_components(package):
     assert package["name"] == "gpu-platform"
     tokens = set(package["resources"])
-    assert {"gpu-platform:index:GpuPlatform", "gpu-platform:index:FallbackProxy"} <= tokens
+    assert tokens == {
+        "gpu-platform:index:GpuPlatform", "gpu-platform:index:ModelDeployment", "gpu-platform:index:FallbackProxy"
+    }
     for token in tokens:
         assert package["resources"][token]["isComponent"] is True
         assert re.fullmatch(r"gpu-platform:index:[A-Z]\w+", token)
@@ -76,6 +78,7 @@ def test_facade_outputs_exist_on_the_real_components():
         real = {
             "GpuPlatform": GpuPlatform,
             "FallbackProxy": __import__("gpu_platform.components.proxy", fromlist=["FallbackProxy"]).FallbackProxy,
+            "ModelDeployment": __import__("gpu_platform.components.model", fromlist=["ModelDeployment"]).ModelDeployment,
         }.get(facade.__name__)
         if real is None:
             continue
@@ -132,10 +135,18 @@ def test_construct_through_the_facade_builds_the_same_resources():
     assert {"kubeconfig", "clusterName", "vpcId"} <= set(state)
 
 
-def test_platform_bound_components_need_the_kubernetes_provider():
+@pytest.mark.parametrize("component", ["FallbackProxy", "ModelDeployment"])
+def test_platform_bound_components_need_the_kubernetes_provider(component):
     platform = {"environment": "dev", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
     with pytest.raises(pulumi.InputPropertiesError, match="providers: \\{kubernetes"):
-        run_program(lambda: served.FallbackProxy("proxy", {"platform": platform}, None))
+        run_program(lambda: getattr(served, component)("x", {"platform": platform}, None))
+
+
+def test_model_deployment_inputs(package):
+    res = package["resources"]["gpu-platform:index:ModelDeployment"]
+    assert {"platform", "name", "model"} <= set(res["requiredInputs"])
+    assert {"hfToken", "createNamespace", "autoscaling"} <= set(res["inputProperties"])
+    assert {"endpoint", "servedModelName", "sizing"} <= set(res["properties"])
 
 
 def test_plugin_entry_serves_the_same_components():
@@ -146,3 +157,31 @@ def test_plugin_entry_serves_the_same_components():
     entry = runpy.run_path(str(REPO / "components" / "__main__.py"), run_name="not_main")
     assert entry["SERVED"] is served.SERVED
     assert "component_provider_host(SERVED, name=\"gpu-platform\"" in (REPO / "components" / "__main__.py").read_text()
+
+
+def test_model_deployment_facade_matches_the_python_component():
+    import pulumi_kubernetes as k8s
+
+    from gpu_platform.components.model import ModelDeployment
+    from gpu_platform.components.ref import PlatformRef
+    from gpu_platform.spec import PlatformSpec
+
+    doc = yaml.safe_load((REPO / "stacks" / "Pulumi.dev.yaml").read_text())["config"]["gpu-platform:platform"]
+    platform = _drop_none({**doc, "region": "us-west-2"})
+    model = _drop_none(platform["models"][0])
+    spec = PlatformSpec.model_validate(platform)
+
+    def direct():
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        ref = PlatformRef(cluster_name=spec.cluster.name, provider=provider, spec=spec)
+        ModelDeployment(model["name"], model, platform=ref, create_namespace=True)
+
+    def facade():
+        provider = k8s.Provider("k8s", kubeconfig="{}")
+        opts = pulumi.ResourceOptions(providers={"kubernetes": provider})
+        served.ModelDeployment(model["name"], {**model, "platform": platform, "create_namespace": True}, opts)
+
+    a, b = run_program(direct, stack="dev"), run_program(facade, stack="dev")
+    assert [r.urn for r in a.resources] == [r.urn for r in b.resources]
+    assert any(r.type == "gpu-platform:index:ModelDeployment" for r in b.resources)
+    assert [r.inputs for r in a.resources] == [r.inputs for r in b.resources]

@@ -1,0 +1,30 @@
+"""docs/configuration.md is generated from the pydantic models and must match them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gpu_platform.docs import CONFIG_DOC, configuration_markdown
+from gpu_platform.spec import PlatformSpec
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_configuration_reference_is_up_to_date():
+    assert (REPO / CONFIG_DOC).read_text() == configuration_markdown(), (
+        "docs/configuration.md is stale: run `python -m gpu_platform docs`"
+    )
+
+
+def test_every_field_is_documented():
+    text = configuration_markdown()
+    seen = [PlatformSpec]
+    while seen:
+        model = seen.pop()
+        assert f"### {model.__name__}" in text
+        for name, info in model.model_fields.items():
+            assert info.description, f"{model.__name__}.{name} has no docstring"
+            assert f"| `{name}` |" in text
+            sub = info.annotation
+            if isinstance(sub, type) and hasattr(sub, "model_fields"):
+                seen.append(sub)
