@@ -73,6 +73,28 @@ class PlanView:
         for t in self.templates:
             if t.spec.get("priorityClassName") in negative:
                 t.placeholder = True
+            if t.operator == "kserve":
+                self._merge_runtime(t)
+
+    def _merge_runtime(self, t: PodTemplate) -> None:
+        """KServe builds the predictor pod from its ServingRuntime plus the predictor's own fields (which win):
+        check what will run, not just the half the InferenceService spells out."""
+        name = dig(t.spec, "model", "runtime")
+        if not name:
+            return
+        runtime = self.find("ServingRuntime", t.namespace, str(name))
+        if runtime is None:
+            runtime = next((r for r in self.kind("ClusterServingRuntime") if object_name(r) == name), None)
+        if runtime is None:
+            return
+        rspec = as_dict(runtime.inputs.get("spec"))
+        base = next((c for c in as_list(rspec.get("containers")) if as_dict(c).get("name") == "kserve-container"), None)
+        if base is not None and t.containers and t.containers[0].get("name") == "kserve-container":
+            t.containers[0] = _deep_merge(as_dict(base), t.containers[0])
+        t.spec = dict(t.spec)  # a view: never write into the plan's inputs
+        for key, value in rspec.items():
+            if key not in ("containers", "supportedModelFormats", "protocolVersions", "multiModel", "disabled"):
+                t.spec.setdefault(key, value)
 
     @property
     def environment(self) -> Optional[str]:
@@ -111,6 +133,16 @@ class PlanView:
     @property
     def gpu_templates(self) -> list[PodTemplate]:
         return [t for t in self.templates if t.uses_gpu]
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 CheckFn = Callable[[PlanView], Iterable[tuple[PlanResource, str]]]
@@ -250,10 +282,23 @@ def _dev_shm(view: PlanView):
 _CACHE_SOURCES = ("persistentVolumeClaim", "hostPath", "csi", "nfs")
 
 
+_STREAMER = re.compile(r"load[_-]format[\"']?\s*[:= ]\s*[\"']?runai_streamer")
+_OBJECT_STORE = re.compile(r"\b(s3|gs)://")
+
+
+def _streams_from_object_store(t: PodTemplate, container: dict[str, Any]) -> bool:
+    """vLLM's Run:ai streamer reading from S3/GCS: the bucket is the durable cache, streamed straight to the GPU."""
+    text = " ".join(str(a) for a in [*as_list(container.get("command")), *as_list(container.get("args"))])
+    if t.operator == "kuberay":
+        text += " " + str(dig(t.resource.inputs, "spec", "serveConfigV2") or "")
+    return bool(_STREAMER.search(text) and _OBJECT_STORE.search(text))
+
+
 @rule(
     "gpu-weight-cache",
-    "GPU serving containers load weights from a cache that outlives the pod (a PVC, a node-local hostPath, a CSI "
-    "or NFS volume, or a pvc:// storageUri), so a restart or scale-out does not download the model again.",
+    "GPU serving containers get weights from a cache that outlives the pod (a PVC, a node-local hostPath, a CSI or "
+    "NFS volume, or a pvc:// storageUri) or stream them from in-region object storage (vLLM --load-format "
+    "runai_streamer from s3://), so a restart or scale-out does not download the model from the hub again.",
     _WORKLOAD_KINDS,
 )
 def _weight_cache(view: PlanView):
@@ -262,15 +307,15 @@ def _weight_cache(view: PlanView):
             continue
         volumes = _volumes(t.spec)
         for c in t.serving_containers:
-            cached = False
+            cached = _streams_from_object_store(t, c)
             for m in as_list(c.get("volumeMounts")):
                 vol = volumes.get(str(as_dict(m).get("name")), {})
                 if any(src in vol for src in _CACHE_SOURCES):
                     cached = True
             if not cached:
                 yield t.resource, (
-                    f"{t.where(c)}: no weight cache mounted (PVC, hostPath, CSI or NFS volume, "
-                    "or a pvc:// storageUri); every start downloads the weights again"
+                    f"{t.where(c)}: no weight cache mounted (PVC, hostPath, CSI or NFS volume, or a pvc:// "
+                    "storageUri) and no object-storage streaming; every start downloads the weights again"
                 )
 
 

@@ -343,3 +343,32 @@ def test_pod_scoped_ephemeral_volumes_are_no_weight_cache():
     stack = copy.deepcopy(compliant())
     pod(stack)["volumes"][1] = {"name": "cache", "ephemeral": {"volumeClaimTemplate": {"spec": {}}}}
     assert [v.rule for v in run_checks(stack)] == ["gpu-weight-cache"]
+
+
+def test_streaming_weights_from_s3_counts_as_a_cache():
+    stack = copy.deepcopy(compliant())
+    pod(stack)["volumes"][1] = {"name": "cache", "emptyDir": {}}
+    assert [v.rule for v in run_checks(stack)] == ["gpu-weight-cache"]
+    container(stack)["args"] = ["s3://weights/llama/", "--load-format=runai_streamer"]
+    assert run_checks(stack) == []
+    container(stack)["args"] = ["meta-llama/Llama-3.1-8B", "--load-format=runai_streamer"]  # from the hub: no
+    assert [v.rule for v in run_checks(stack)] == ["gpu-weight-cache"]
+
+
+def test_kserve_predictor_is_checked_with_its_serving_runtime_merged_in():
+    base = [r for r in compliant() if r.name != "llama" and r.inputs.get("kind") not in
+            ("PodDisruptionBudget", "HorizontalPodAutoscaler")]
+    isvc = inference_service()
+    model = isvc.inputs["spec"]["predictor"]["model"]
+    model["runtime"] = "vllm"
+    probes = {k: model.pop(k) for k in ("startupProbe", "readinessProbe", "livenessProbe")}
+    isvc.inputs["spec"]["predictor"].pop("securityContext")
+    assert {v.rule for v in run_checks([*base, isvc])} == {"gpu-probes", "non-root"}
+    runtime = k8s({"apiVersion": "serving.kserve.io/v1alpha1", "kind": "ClusterServingRuntime",
+                   "metadata": {"name": "vllm"},
+                   "spec": {"containers": [{"name": "kserve-container", "image": "vllm/vllm-openai:v0.33.0",
+                                            "securityContext": {"runAsNonRoot": True}, **probes}],
+                            "supportedModelFormats": [{"name": "vLLM"}]}})
+    before = copy.deepcopy(isvc.inputs)
+    assert run_checks([*base, isvc, runtime]) == []
+    assert isvc.inputs == before  # the merge is a view, not a change to the plan
