@@ -29,6 +29,7 @@ test: install
 ## Benchmarks: plan wall time against a floor measured in the same run
 bench: install
 	$(BIN)/python benchmarks/bench_plan.py
+	$(BIN)/python benchmarks/bench_models.py
 
 clean:
 	rm -rf out .pytest_cache .hypothesis

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 
@@ -66,6 +67,12 @@ ARCHITECTURES: dict[str, Architecture] = {
 }
 
 _SEP = re.compile(r"[_\s]+")
+# An alias must end at a boundary so `qwen2.5-3b` does not match `qwen2.5-32b`.
+_ALIASES = tuple(
+    (len(alias), re.compile(re.escape(alias) + r"(?![0-9.])"), arch)
+    for arch in ARCHITECTURES.values()
+    for alias in arch.aliases
+)
 
 
 def architecture(key: str) -> Architecture:
@@ -76,14 +83,12 @@ def architecture(key: str) -> Architecture:
         raise KeyError(f"unknown architecture {key!r}; known: {', '.join(ARCHITECTURES)}") from None
 
 
+@lru_cache(maxsize=1024)
 def match_architecture(model: str) -> Optional[Architecture]:
     """The architecture a Hugging Face id or S3 URI names, by the longest alias in its last path segment."""
     segment = _SEP.sub("-", model.rstrip("/").rsplit("/", 1)[-1].lower())
     best: Optional[tuple[int, Architecture]] = None
-    for arch in ARCHITECTURES.values():
-        for alias in arch.aliases:
-            # The alias must end at a boundary so `qwen2.5-3b` does not match `qwen2.5-32b`.
-            m = re.search(re.escape(alias) + r"(?![0-9.])", segment)
-            if m and (best is None or len(alias) > best[0]):
-                best = (len(alias), arch)
+    for length, pattern, arch in _ALIASES:
+        if (best is None or length > best[0]) and pattern.search(segment):
+            best = (length, arch)
     return best[1] if best else None
