@@ -187,17 +187,37 @@ def engine_kwargs(spec: ModelSpec, sizing: Sizing) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------------ pod pieces
-def container_security_context(*, non_root: bool = False) -> dict[str, Any]:
-    """No privilege escalation, no capabilities, RuntimeDefault seccomp. The vLLM image runs as root (it writes
-    its caches under /root), so non-root is applied only where the image allows (placeholders)."""
+SERVER_UID = 1000
+"""vLLM needs no root: its image defaults to root only for its caches under /root, which we move to HOME_MOUNT."""
+HOME_MOUNT = "/home/vllm"
+PLACEHOLDER_UID = 65534
+
+
+def container_security_context(*, uid: int = SERVER_UID, read_only_root: bool = False) -> dict[str, Any]:
+    """Non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp."""
     ctx: dict[str, Any] = {
+        "runAsNonRoot": True,
+        "runAsUser": uid,
+        "runAsGroup": uid,
         "allowPrivilegeEscalation": False,
         "capabilities": {"drop": ["ALL"]},
         "seccompProfile": {"type": "RuntimeDefault"},
     }
-    if non_root:
-        ctx.update({"runAsNonRoot": True, "runAsUser": 65534, "runAsGroup": 65534, "readOnlyRootFilesystem": True})
+    if read_only_root:
+        ctx["readOnlyRootFilesystem"] = True
     return ctx
+
+
+def pod_security_context() -> dict[str, Any]:
+    """Pod-level: non-root, and volumes (weight cache) group-writable by the server's group, chowned only once."""
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": SERVER_UID,
+        "runAsGroup": SERVER_UID,
+        "fsGroup": SERVER_UID,
+        "fsGroupChangePolicy": "OnRootMismatch",
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
 
 
 def pod_labels(spec: ModelSpec, workload: str, role: str) -> dict[str, str]:
@@ -251,6 +271,8 @@ def gpu_resources(sizing: Sizing) -> dict[str, Any]:
 
 def _env(spec: ModelSpec, region: str, hf_secret: Optional[str]) -> list[dict[str, Any]]:
     env = [
+        # Caches (Hugging Face, vLLM, Triton, torch.compile) go under a writable HOME, as the server is not root.
+        {"name": "HOME", "value": HOME_MOUNT},
         {"name": "VLLM_NO_USAGE_STATS", "value": "1"},
         {"name": "DO_NOT_TRACK", "value": "1"},
     ]
@@ -264,8 +286,16 @@ def _env(spec: ModelSpec, region: str, hf_secret: Optional[str]) -> list[dict[st
 
 
 def _volumes(spec: ModelSpec, sizing: Sizing) -> tuple[list[dict], list[dict]]:
-    volumes = [{"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": _gi(sizing.shm_gib)}}]
-    mounts = [{"name": "dshm", "mountPath": "/dev/shm"}]
+    volumes = [
+        {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": _gi(sizing.shm_gib)}},
+        {"name": "home", "emptyDir": {"sizeLimit": "20Gi"}},
+        {"name": "tmp", "emptyDir": {"sizeLimit": "10Gi"}},
+    ]
+    mounts = [
+        {"name": "dshm", "mountPath": "/dev/shm"},
+        {"name": "home", "mountPath": HOME_MOUNT},
+        {"name": "tmp", "mountPath": "/tmp"},
+    ]
     if spec.cache is not None:
         volumes.append({"name": "cache", "persistentVolumeClaim": {"claimName": cache_pvc_name(spec)}})
         mounts.append({"name": "cache", "mountPath": CACHE_MOUNT})
@@ -300,7 +330,7 @@ def _pod_common(spec: ModelSpec, sizing: Sizing, workload: str) -> dict[str, Any
         "terminationGracePeriodSeconds": PREFERRED_PRESTOP_S + MAX_REQUEST_S,
         "automountServiceAccountToken": False,
         "enableServiceLinks": False,
-        "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+        "securityContext": pod_security_context(),
         "volumes": volumes,
     }
     sa = service_account_name(spec)
@@ -773,12 +803,14 @@ def ray_service(spec: ModelSpec, sizing: Sizing, *, environment: str, region: st
         # The head runs the in-tree autoscaler sidecar, which talks to the API server: the one pod with a token.
         "automountServiceAccountToken": True,
         "enableServiceLinks": False,
-        "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+        "securityContext": pod_security_context(),
+        "volumes": [v for v in volumes if v["name"] in ("home", "tmp")],
         "containers": [
             {
                 "name": "ray-head",
                 "image": img,
                 "env": env,
+                "volumeMounts": [m for m in mounts if m["name"] in ("home", "tmp")],
                 "resources": {"requests": {"cpu": "2", "memory": "8Gi"}, "limits": {"memory": "8Gi"}},
                 "ports": [
                     {"name": "gcs", "containerPort": 6379},
@@ -894,7 +926,11 @@ def headroom(spec: ModelSpec, sizing: Sizing) -> Optional[dict[str, Any]]:
                     "terminationGracePeriodSeconds": 0,
                     "automountServiceAccountToken": False,
                     "enableServiceLinks": False,
-                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsUser": PLACEHOLDER_UID,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
                     "containers": [
                         {
                             "name": "placeholder",
@@ -905,7 +941,7 @@ def headroom(spec: ModelSpec, sizing: Sizing) -> Optional[dict[str, Any]]:
                                 "requests": {"cpu": "10m", "memory": "16Mi", GPU_RESOURCE: gpus},
                                 "limits": {"memory": "16Mi", GPU_RESOURCE: gpus},
                             },
-                            "securityContext": container_security_context(non_root=True),
+                            "securityContext": container_security_context(uid=PLACEHOLDER_UID, read_only_root=True),
                         }
                     ],
                 },

@@ -226,6 +226,7 @@ def test_pods_are_placed_drained_and_locked_down(case):
         for c in containers(obj):
             sc = c["securityContext"]
             assert sc["allowPrivilegeEscalation"] is False and sc["capabilities"] == {"drop": ["ALL"]}
+            assert sc["runAsNonRoot"] is True and sc["runAsUser"] > 0
     servers = [o for _, o in rendered.objects if o["kind"] in ("InferenceService", "Deployment", "RayService")
                and not o["metadata"]["name"].endswith("-headroom")]
     for obj in servers:
@@ -236,6 +237,10 @@ def test_pods_are_placed_drained_and_locked_down(case):
             assert pod["priorityClassName"] == rm.PRIORITY_CLASSES[spec.priority][0]
             zones = [t["topologyKey"] for t in pod["topologySpreadConstraints"]]
             assert zones == ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
+            assert pod["securityContext"]["fsGroup"] == rm.SERVER_UID
+            home = {m["mountPath"] for c in pod.get("containers", []) for m in c.get("volumeMounts", [])}
+            if obj["kind"] != "InferenceService":
+                assert {rm.HOME_MOUNT, "/tmp", "/dev/shm"} <= home
             shm = next(v for v in pod["volumes"] if v["name"] == "dshm")
             assert shm["emptyDir"] == {"medium": "Memory", "sizeLimit": f"{sizing.shm_gib}Gi"}
         for c in containers(obj):
