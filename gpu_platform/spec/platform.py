@@ -394,6 +394,11 @@ class PlatformSpec(SpecModel):
                 )
             if sizing.backend.value == "kserve" and not ops.keda.enabled:
                 raise FieldError(f"models[{i}].backend", "KServe models autoscale with KEDA; set operators.keda.enabled")
+            if sizing.backend.value != "rayservice" and not ops.monitoring.enabled:
+                raise FieldError(
+                    "operators.monitoring.enabled",
+                    f"models[{i}] ({m.name}) autoscales on vLLM metrics from Prometheus; keep monitoring enabled",
+                )
         return self
 
     @model_validator(mode="after")

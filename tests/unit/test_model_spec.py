@@ -164,6 +164,12 @@ def test_backend_needs_its_operator():
     assert list(p) == ["models[0].backend"]
 
 
+def test_keda_autoscaling_needs_prometheus():
+    ops = {"monitoring": {"enabled": False, "grafana": {"enabled": False}, "alertmanager": {"enabled": False}}}
+    p = platform_problems([QWEN], operators=ops)
+    assert list(p) == ["operators.monitoring.enabled"] and "qwen" in p["operators.monitoring.enabled"]
+
+
 def test_namespace_rules():
     assert "namespace" in problems({**QWEN, "namespace": "kube-system"})
     assert "namespace" in problems({**QWEN, "namespace": "Models"})
