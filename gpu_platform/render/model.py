@@ -640,6 +640,8 @@ def inference_service(
     lo, hi = replicas or (spec.autoscaling.min_replicas, spec.autoscaling.max_replicas)
     container = _server_container(spec, sizing, region, hf_secret, revision, "kserve-container")
     container.pop("name")
+    # KServe appends these to the runtime's args; repeating the port keeps the pod right even where it replaces them.
+    container["args"] = [*container["args"], f"--port={SERVING_PORT}"]
     predictor: dict[str, Any] = {
         "minReplicas": lo,
         "maxReplicas": hi,
