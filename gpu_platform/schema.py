@@ -27,6 +27,10 @@ from typing import Any, Optional, Union
 PACKAGE = "gpu-platform"
 ARGS_MODULE = Path(__file__).parent / "components" / "_schema.py"
 
+# Fields the served components do not act on: GpuPlatform builds the platform; models and the gateway are the
+# separate ModelDeployment and FallbackProxy components in every language (the Python program composes them).
+EXCLUDED_FIELDS = {"PlatformSpec": ("models", "fallback")}
+
 # Type names that would clash with what every generated SDK defines (each SDK has a `Provider` class).
 RENAMES = {"Provider": "LlmProvider"}
 
@@ -156,7 +160,10 @@ class _Generator:
             return self.names[cls]
         name = name or self.name_for(cls)
         fields = []
+        excluded = EXCLUDED_FIELDS.get(cls.__name__, ())
         for fname, info in cls.model_fields.items():
+            if fname in excluded:
+                continue
             ann = self.annotation(info.annotation)
             if not info.is_required() and not ann.startswith("Optional["):
                 ann = f"Optional[{ann}]"

@@ -538,6 +538,52 @@ class OperatorsSpec:
     system-node drain), 1 elsewhere."""
 
 
+class GpuPlatformArgs:
+    """Everything one environment's platform needs: the `gpu-platform:platform` stack config object."""
+
+    environment: Environment
+    """Deployment tier: dev, staging or prod."""
+    region: str
+    """AWS region; must match the stack's `aws:region` (filled from it when omitted)."""
+    cluster: ClusterSpec
+    """EKS control plane."""
+    network: Optional[NetworkSpec]
+    """VPC layout."""
+    system_nodes: Optional[SystemNodeGroupSpec]
+    """Managed node group for controllers."""
+    tags: Optional[dict[str, str]]
+    """AWS tags applied to every taggable resource (cost attribution); `environment` and `cluster` are added."""
+    gpu: Optional[GpuSpec]
+    """GPU capacity: Karpenter GPU and CPU node pools per GPU class, node classes (AMI pins, volumes), GPU sharing
+    (time-slicing, MIG), device plugin and DCGM exporter. Production refuses spot-only pools and floating AMIs."""
+    operators: Optional[OperatorsSpec]
+    """Cluster operators (cert-manager, KServe, KubeRay, KEDA) and monitoring (kube-prometheus-stack, dashboards,
+    alerts); all on the system nodes. Production must keep monitoring, Alertmanager and persistent Prometheus."""
+
+
+class PlatformSpec:
+    """Everything one environment's platform needs: the `gpu-platform:platform` stack config object."""
+
+    environment: Environment
+    """Deployment tier: dev, staging or prod."""
+    region: str
+    """AWS region; must match the stack's `aws:region` (filled from it when omitted)."""
+    cluster: ClusterSpec
+    """EKS control plane."""
+    network: Optional[NetworkSpec]
+    """VPC layout."""
+    system_nodes: Optional[SystemNodeGroupSpec]
+    """Managed node group for controllers."""
+    tags: Optional[dict[str, str]]
+    """AWS tags applied to every taggable resource (cost attribution); `environment` and `cluster` are added."""
+    gpu: Optional[GpuSpec]
+    """GPU capacity: Karpenter GPU and CPU node pools per GPU class, node classes (AMI pins, volumes), GPU sharing
+    (time-slicing, MIG), device plugin and DCGM exporter. Production refuses spot-only pools and floating AMIs."""
+    operators: Optional[OperatorsSpec]
+    """Cluster operators (cert-manager, KServe, KubeRay, KEDA) and monitoring (kube-prometheus-stack, dashboards,
+    alerts); all on the system nodes. Production must keep monitoring, Alertmanager and persistent Prometheus."""
+
+
 class EngineSpec:
     """vLLM engine options (vLLM 0.33 flags)."""
 
@@ -617,7 +663,7 @@ class CacheSpec:
     (ReadWriteOnce) the model must have `max_replicas: 1`."""
 
 
-class ModelSpec:
+class ModelDeploymentArgs:
     """One model served by vLLM: what to serve, on which GPUs, how it scales and who may call it."""
 
     name: str
@@ -669,6 +715,12 @@ class ModelSpec:
     headroom_replicas: Optional[int]
     """Low-priority placeholder pods, each the size of one replica, that keep warm GPU nodes (with the vLLM image
     pulled) ready; a real replica preempts one instantly instead of waiting minutes for a node."""
+    platform: PlatformSpec
+    """The platform this model runs on (its spec: GPU classes, operators, environment). Pass the Kubernetes provider for its cluster in the resource options (`providers: {kubernetes: ...}`)."""
+    hf_token: Optional[pulumi.Input[str]]
+    """Hugging Face token for gated models (pass a secret); required when `source.hfTokenConfigKey` is set."""
+    create_namespace: Optional[bool]
+    """Create the model's namespace with its network policies and GPU quota (default false: the platform program creates shared namespaces)."""
 
 
 class ApiKeyProviderSpec:
@@ -777,146 +829,6 @@ class ProxyResourcesSpec:
     """CPU request (no CPU limit: throttling adds tail latency to every request)."""
     memory: Optional[str]
     """Memory request and limit (equal, so the pod is never the first evicted under memory pressure)."""
-
-
-class FallbackSpec:
-    """The LiteLLM gateway in front of every model: clients call it, it routes to self-hosted models and falls
-    back to cloud APIs when they fail, are overloaded, or are scaled to zero."""
-
-    enabled: Optional[bool]
-    """Deploy the proxy."""
-    providers: Optional[ProvidersSpec]
-    """Cloud provider credentials (config secrets / Pod Identity)."""
-    external_models: Optional[list[ExternalModelSpec]]
-    """Cloud model groups, usable as fallback targets."""
-    chains: Optional[list[ChainSpec]]
-    """Fallback chains per model group. In prod every self-hosted model needs a non-empty chain."""
-    router: Optional[RouterSpec]
-    """Retries, timeouts, circuit breaker."""
-    replicas: Optional[int]
-    """Proxy replicas; default 2 in prod (with a PodDisruptionBudget and anti-affinity), 1 elsewhere."""
-    resources: Optional[ProxyResourcesSpec]
-    """Per-replica CPU and memory."""
-    metrics: Optional[bool]
-    """Expose Prometheus metrics and a ServiceMonitor: the request counters that wake scaled-to-zero models."""
-
-
-class GpuPlatformArgs:
-    """Everything one environment's platform needs: the `gpu-platform:platform` stack config object."""
-
-    environment: Environment
-    """Deployment tier: dev, staging or prod."""
-    region: str
-    """AWS region; must match the stack's `aws:region` (filled from it when omitted)."""
-    cluster: ClusterSpec
-    """EKS control plane."""
-    network: Optional[NetworkSpec]
-    """VPC layout."""
-    system_nodes: Optional[SystemNodeGroupSpec]
-    """Managed node group for controllers."""
-    tags: Optional[dict[str, str]]
-    """AWS tags applied to every taggable resource (cost attribution); `environment` and `cluster` are added."""
-    gpu: Optional[GpuSpec]
-    """GPU capacity: Karpenter GPU and CPU node pools per GPU class, node classes (AMI pins, volumes), GPU sharing
-    (time-slicing, MIG), device plugin and DCGM exporter. Production refuses spot-only pools and floating AMIs."""
-    operators: Optional[OperatorsSpec]
-    """Cluster operators (cert-manager, KServe, KubeRay, KEDA) and monitoring (kube-prometheus-stack, dashboards,
-    alerts); all on the system nodes. Production must keep monitoring, Alertmanager and persistent Prometheus."""
-    models: Optional[list[ModelSpec]]
-    """vLLM model deployments on this platform (`ModelDeployment` each): unique names; each must fit a GPU class
-    the platform has a node pool for (sized at validation time, so a model that cannot fit fails here)."""
-    fallback: Optional[FallbackSpec]
-    """The LiteLLM gateway in front of the models, with fallback chains to cloud LLM APIs (`FallbackProxy`). Chains
-    name model groups: a model's served name, or an `external_models` name. In prod every model needs a chain."""
-
-
-class PlatformSpec:
-    """Everything one environment's platform needs: the `gpu-platform:platform` stack config object."""
-
-    environment: Environment
-    """Deployment tier: dev, staging or prod."""
-    region: str
-    """AWS region; must match the stack's `aws:region` (filled from it when omitted)."""
-    cluster: ClusterSpec
-    """EKS control plane."""
-    network: Optional[NetworkSpec]
-    """VPC layout."""
-    system_nodes: Optional[SystemNodeGroupSpec]
-    """Managed node group for controllers."""
-    tags: Optional[dict[str, str]]
-    """AWS tags applied to every taggable resource (cost attribution); `environment` and `cluster` are added."""
-    gpu: Optional[GpuSpec]
-    """GPU capacity: Karpenter GPU and CPU node pools per GPU class, node classes (AMI pins, volumes), GPU sharing
-    (time-slicing, MIG), device plugin and DCGM exporter. Production refuses spot-only pools and floating AMIs."""
-    operators: Optional[OperatorsSpec]
-    """Cluster operators (cert-manager, KServe, KubeRay, KEDA) and monitoring (kube-prometheus-stack, dashboards,
-    alerts); all on the system nodes. Production must keep monitoring, Alertmanager and persistent Prometheus."""
-    models: Optional[list[ModelSpec]]
-    """vLLM model deployments on this platform (`ModelDeployment` each): unique names; each must fit a GPU class
-    the platform has a node pool for (sized at validation time, so a model that cannot fit fails here)."""
-    fallback: Optional[FallbackSpec]
-    """The LiteLLM gateway in front of the models, with fallback chains to cloud LLM APIs (`FallbackProxy`). Chains
-    name model groups: a model's served name, or an `external_models` name. In prod every model needs a chain."""
-
-
-class ModelDeploymentArgs:
-    """One model served by vLLM: what to serve, on which GPUs, how it scales and who may call it."""
-
-    name: str
-    """Deployment name: a DNS label (lowercase letters, digits, '-'), at most 40 characters, unique per platform."""
-    model: str
-    """Hugging Face model id (`meta-llama/Llama-3.1-8B-Instruct`) or S3 prefix (`s3://bucket/llama-3.1-8b/`)
-    holding safetensors weights (streamed with vLLM's Run:ai streamer)."""
-    revision: Optional[str]
-    """Hugging Face revision (commit hash, branch or tag); pin a commit in production. Not used for S3."""
-    architecture: Optional[str]
-    """Catalog architecture key (`llama-3.1-8b`); default: recognised from `model`. Needed when it is not."""
-    served_name: Optional[str]
-    """Model name clients send (`--served-model-name`, and the metrics' `model_name` label); default: `name`."""
-    dtype: Optional[Dtype]
-    """Weight precision (`--dtype`)."""
-    quantization: Optional[Quantization]
-    """Quantization of the checkpoint (`--quantization`); None: unquantized."""
-    max_model_len: Optional[int]
-    """Maximum tokens per sequence (prompt + output); default: the architecture's maximum capped at 8192.
-    Must not exceed the architecture's maximum context."""
-    concurrency: Optional[int]
-    """Sequences per replica whose KV cache must fit at `max_model_len` tokens each: the sizing target."""
-    gpu_class: Optional[str]
-    """GPU class (`l4`, `a10g`, `l40s`, `a100`, `h100`); default: the cheapest class that fits."""
-    instance_type: Optional[str]
-    """EC2 instance type (`g6e.xlarge`); default: the cheapest instance of the class that fits."""
-    gpu_count: Optional[int]
-    """GPUs per replica (= tensor_parallel_size × pipeline_parallel_size); default: derived."""
-    tensor_parallel_size: Optional[int]
-    """GPUs one layer is split over, within a node (`--tensor-parallel-size`); default: the smallest that fits."""
-    pipeline_parallel_size: Optional[int]
-    """Nodes the layers are split over (`--pipeline-parallel-size`); above 1 the model needs a RayService."""
-    engine: Optional[EngineSpec]
-    """vLLM engine options."""
-    backend: Optional[Backend]
-    """Serving backend; `auto` picks KServe for one node and RayService for several."""
-    autoscaling: Optional[AutoscalingSpec]
-    """Replica bounds and scaling signals."""
-    canary: Optional[CanarySpec]
-    """Run a new revision beside the current one and send it a share of the traffic."""
-    source: Optional[SourceSpec]
-    """Model source credentials."""
-    cache: Optional[CacheSpec]
-    """Weight cache volume; None: weights are fetched at every start (fine for S3 streaming)."""
-    namespace: Optional[str]
-    """Kubernetes namespace (shared by models; it gets default-deny NetworkPolicies and a GPU quota)."""
-    priority: Optional[Priority]
-    """Scheduling priority class of the model's pods."""
-    headroom_replicas: Optional[int]
-    """Low-priority placeholder pods, each the size of one replica, that keep warm GPU nodes (with the vLLM image
-    pulled) ready; a real replica preempts one instantly instead of waiting minutes for a node."""
-    platform: PlatformSpec
-    """The platform this model runs on (its spec: GPU classes, operators, environment). Pass the Kubernetes provider for its cluster in the resource options (`providers: {kubernetes: ...}`)."""
-    hf_token: Optional[pulumi.Input[str]]
-    """Hugging Face token for gated models (pass a secret); required when `source.hfTokenConfigKey` is set."""
-    create_namespace: Optional[bool]
-    """Create the model's namespace with its network policies and GPU quota (default false: the platform program creates shared namespaces)."""
 
 
 class FallbackProxyArgs:

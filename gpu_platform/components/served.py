@@ -57,7 +57,8 @@ def platform_ref(args: Any, opts: Optional[pulumi.ResourceOptions], component: s
 class GpuPlatform(pulumi.ComponentResource):
     """A production GPU inference platform on AWS: VPC, EKS with API authentication, the system node group,
     Karpenter GPU node pools, NVIDIA device plugin and DCGM, KServe/KubeRay/KEDA/Prometheus, and the Kubernetes
-    provider for everything that runs on it."""
+    provider for everything that runs on it. Models and the LLM gateway are the separate ModelDeployment and
+    FallbackProxy components."""
 
     cluster_name: pulumi.Output[str]
     """EKS cluster name (resolves once the cluster exists)."""

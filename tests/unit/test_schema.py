@@ -47,7 +47,9 @@ def test_platform_inputs_mirror_the_spec(package):
     res = package["resources"]["gpu-platform:index:GpuPlatform"]
     inputs = res["inputProperties"]
     assert set(res["requiredInputs"]) == {"environment", "region", "cluster"}
-    assert {"systemNodes", "network", "tags"} <= set(inputs)
+    assert {"systemNodes", "network", "tags", "gpu", "operators"} <= set(inputs)
+    # Models and the gateway are their own components, not silently ignored platform inputs.
+    assert "models" not in inputs and "fallback" not in inputs
     # Field docstrings become descriptions; enums become enum types with their values.
     assert inputs["region"]["description"].startswith("AWS region")
     env = package["types"]["gpu-platform:index:Environment"]
