@@ -453,8 +453,8 @@ def _pdb(view: PlanView):
         if t.placeholder or (t.containers and all(is_placeholder(c) for c in t.containers)):
             continue  # warm-headroom placeholders exist to be evicted
 
-        if t.min_replicas < 2 and _min_replicas(view, t) < 2:
-            continue
+        if _min_replicas(view, t) < 2:
+            continue  # an autoscaler's minimum, when one targets the workload, overrides spec.replicas
         dynamic = _DYNAMIC_LABELS.get(t.operator or "", ())
         if not any(
             namespace_of(p) == t.namespace and selector_matches(dig(p.inputs, "spec", "selector"), t.labels, dynamic)

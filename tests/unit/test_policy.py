@@ -372,3 +372,14 @@ def test_kserve_predictor_is_checked_with_its_serving_runtime_merged_in():
     before = copy.deepcopy(isvc.inputs)
     assert run_checks([*base, isvc, runtime]) == []
     assert isvc.inputs == before  # the merge is a view, not a change to the plan
+
+
+def test_an_autoscaler_minimum_overrides_spec_replicas_for_pdbs():
+    stack = copy.deepcopy(compliant())
+    stack[:] = [r for r in stack if r.inputs.get("kind") != "PodDisruptionBudget"]
+    hpa = next(r for r in stack if r.inputs.get("kind") == "HorizontalPodAutoscaler")
+    hpa.inputs["spec"]["minReplicas"] = 1
+    assert run_checks(stack) == []
+    find(stack, "llama")["spec"]["replicas"] = 1
+    hpa.inputs["spec"]["minReplicas"] = 3
+    assert [v.rule for v in run_checks(stack)] == ["pdb"]
