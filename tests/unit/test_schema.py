@@ -187,3 +187,31 @@ def test_model_deployment_facade_matches_the_python_component():
     assert [r.urn for r in a.resources] == [r.urn for r in b.resources]
     assert any(r.type == "gpu-platform:index:ModelDeployment" for r in b.resources)
     assert [r.inputs for r in a.resources] == [r.inputs for r in b.resources]
+
+
+@pytest.mark.integration
+def test_plugin_serves_the_schema_over_grpc():
+    """Start `components/__main__.py` as Pulumi would and ask it for its schema (GetSchema)."""
+    import subprocess
+    import sys
+
+    import grpc
+    from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+    from gpu_platform import __version__
+
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "components" / "__main__.py"), "127.0.0.1:1"],  # engine address: unused here
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO / "components",
+    )
+    try:
+        port = int(proc.stdout.readline().decode().strip())
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = provider_pb2_grpc.ResourceProviderStub(channel)
+            served_schema = json.loads(stub.GetSchema(provider_pb2.GetSchemaRequest(version=0), timeout=60).schema)
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    assert served_schema == schema.package_schema(version=__version__)
