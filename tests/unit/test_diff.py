@@ -152,3 +152,29 @@ def test_huge_diffs_are_truncated_for_github(tmp_path, size):
     new.resources[3].inputs["values"] = {f"k{i}": "x" * 50 for i in range(size // 40)}
     md = diff_markdown(write(tmp_path, "a", base_plan()), write(tmp_path, "b", new))
     assert len(md) < 65_536 and "truncated" in md
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from gpu_platform.plan.diff import compare_plans  # noqa: E402
+
+_leaf = st.one_of(st.integers(-5, 5), st.booleans(), st.text("abc", max_size=3), st.none())
+_inputs = st.recursive(_leaf, lambda kids: st.one_of(st.lists(kids, max_size=3),
+                                                      st.dictionaries(st.text("xyz", min_size=1, max_size=2), kids, max_size=3)),
+                       max_leaves=12)
+
+
+@given(a=st.dictionaries(st.text("pq", min_size=1, max_size=2), _inputs, max_size=4),
+       b=st.dictionaries(st.text("pq", min_size=1, max_size=2), _inputs, max_size=4))
+def test_property_changes_are_exactly_the_differing_leaves(a, b):
+    old = Plan("p", "s", [res("aws:iam/role:Role", "r", a)])
+    new = Plan("p", "s", [res("aws:iam/role:Role", "r", b)])
+    added, removed, changed, moves = compare_plans(old, new)
+    assert not added and not removed and not moves
+    fa, fb = flatten(a), flatten(b)
+    if a == b:
+        assert changed == []
+        return
+    paths = {p.path for c in changed for p in c.properties}
+    assert paths == {k for k in fa.keys() | fb.keys() if fa.get(k, "∅") != fb.get(k, "∅")}
