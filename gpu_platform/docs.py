@@ -24,19 +24,21 @@ def _roots() -> list[tuple[str, type[BaseModel], str]]:
     from .spec import PlatformSpec
 
     roots: list[tuple[str, type[BaseModel], str]] = [
-        ("gpu-platform:platform", PlatformSpec, "The stack config object (`stacks/Pulumi.<stack>.yaml`) and the "
-         "args of `GpuPlatform`."),
+        ("Platform: `gpu-platform:platform`", PlatformSpec,
+         "The stack config object (`stacks/Pulumi.<stack>.yaml`, next to `aws:region`) and the args of `GpuPlatform`."),
     ]
     try:
         from .spec.model import ModelSpec
 
-        roots.append(("ModelDeployment args", ModelSpec, "One self-hosted model (`ModelDeployment`)."))
+        roots.append(("Models: `models[]`", ModelSpec,
+                      "One self-hosted model: an entry of the platform's `models` list, or the args of `ModelDeployment`."))
     except ImportError:  # pragma: no cover
         pass
     try:
         from .spec.fallback import FallbackSpec
 
-        roots.append(("FallbackProxy args", FallbackSpec, "The LiteLLM gateway (`FallbackProxy`)."))
+        roots.append(("LLM gateway: `fallback`", FallbackSpec,
+                      "The LiteLLM gateway: the platform's `fallback` section, or the args of `FallbackProxy`."))
     except ImportError:  # pragma: no cover
         pass
     return roots
@@ -118,19 +120,20 @@ def configuration_markdown() -> str:
         "camelCase.",
         "",
     ]
-    seen: set[type] = set()
-    for title, root, blurb in _roots():
+    roots = _roots()
+    seen: set[type] = {root for _, root, _ in roots}
+    for title, root, blurb in roots:
         out += [f"## {title}", "", blurb, ""]
-        queue: list[type] = [root]
-        while queue:
-            cls = queue.pop(0)
-            if cls in seen:
-                continue
-            seen.add(cls)
+        # Depth-first: each model is followed by the models and enums it introduces, as a reader expands them.
+        stack: list[type] = [root]
+        while stack:
+            cls = stack.pop()
             links: list[type] = []
             if issubclass(cls, BaseModel):
                 out += _model_section(cls, links)
             else:
                 out += _enum_section(cls)
-            queue += [c for c in links if c not in seen and c not in queue]
+            fresh = [c for c in links if c not in seen]
+            seen.update(fresh)
+            stack += reversed(fresh)
     return "\n".join(out).rstrip("\n") + "\n"

@@ -28,3 +28,13 @@ def test_every_field_is_documented():
             sub = info.annotation
             if isinstance(sub, type) and hasattr(sub, "model_fields"):
                 seen.append(sub)
+
+
+def test_each_section_documents_its_root_model():
+    text = configuration_markdown()
+    sections = text.split("\n## ")[1:]
+    assert len(sections) >= 3
+    for section in sections:
+        assert "\n### " in section, f"empty section: {section.splitlines()[0]}"
+    assert text.index("### ModelSpec") > text.index("## Models")
+    assert text.index("### FallbackSpec") > text.index("## LLM gateway")
