@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 
-from conftest import REPO, STACKS, planned
+from stack_plans import REPO, STACKS, planned
 
 from gpu_platform import golden
 from gpu_platform.components import _aliases

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import STACKS, planned
+from stack_plans import STACKS, planned
 
 from gpu_platform.cli import main
 from gpu_platform.config import load_stack
