@@ -22,7 +22,7 @@ TARGET_RATIO = 1.3
 FLOOR = """
 import sys
 import pulumi_kubernetes as k8s
-from gpu_platform.plan import run_program
+from gpu_platform.plan.engine import run_program  # the engine only: no spec, no components
 n = int(sys.argv[1])
 def program():
     for i in range(n):

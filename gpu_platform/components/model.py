@@ -174,7 +174,13 @@ class ModelDeployment(pulumi.ComponentResource):
 
         wake = platform.extras.get("model_wake_query")
         rendered = rm.render_model(
-            spec, sized, environment=environment, region=region, wake=wake, with_hf_token=hf_token is not None
+            spec,
+            sized,
+            environment=environment,
+            region=region,
+            wake=wake,
+            with_hf_token=hf_token is not None,
+            monitor=platform.extras.get("monitoring") is not None,
         )
 
         # Wait for the operators this backend's custom resources need, and the class's NodePool.

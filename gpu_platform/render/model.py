@@ -22,6 +22,7 @@ import yaml
 
 from ..catalog.versions import image
 from ..sizing import PROBE_PERIOD_S, Sizing
+from .observability import vllm_pod_monitor
 from ..spec.model import Backend, ModelSpec, Priority
 from .labels import (
     DOMAIN,
@@ -952,6 +953,13 @@ def headroom(spec: ModelSpec, sizing: Sizing) -> Optional[dict[str, Any]]:
     }
 
 
+def metrics_monitor(spec: ModelSpec, backend: Backend) -> dict[str, Any]:
+    """PodMonitor for every serving pod of the model group (canary included): vLLM's `/metrics` on the serving port,
+    or Ray's metrics port on RayService pods (Ray Serve exports the engine's metrics through its metrics agent)."""
+    port = 8080 if backend is Backend.RAYSERVICE else SERVING_PORT
+    return vllm_pod_monitor(f"{spec.name}-vllm", spec.namespace, {MODEL_GROUP_LABEL: spec.name}, port=port)
+
+
 def render_model(
     spec: ModelSpec,
     sizing: Sizing,
@@ -960,8 +968,13 @@ def render_model(
     region: str,
     wake: Optional[str] = None,
     with_hf_token: bool = False,
+    monitor: bool = True,
 ) -> RenderedModel:
-    """All objects for one model on the backend sizing chose."""
+    """All objects for one model on the backend sizing chose.
+
+    ``monitor``: add the PodMonitor that feeds Prometheus the vLLM metrics the KEDA triggers, dashboards and alerts
+    read (needs the Prometheus Operator CRDs, so the component passes False when monitoring is off).
+    """
     out = RenderedModel()
     ns = spec.namespace
     backend = sizing.backend
@@ -1056,6 +1069,8 @@ def render_model(
     placeholder = headroom(spec, sizing)
     if placeholder is not None:
         out.objects.append(("headroom", placeholder))
+    if monitor:
+        out.objects.append(("metrics", metrics_monitor(spec, backend)))
     out.endpoint = endpoint_url(spec.name, ns, backend)
     if canary:
         out.canary_endpoint = endpoint_url(f"{spec.name}-canary", ns, backend)

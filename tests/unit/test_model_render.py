@@ -326,3 +326,31 @@ def test_endpoint_urls():
     assert rm.endpoint_url("m", "ns", Backend.DEPLOYMENT) == "http://m.ns.svc.cluster.local/v1"
     with pytest.raises(ValueError):
         rm.endpoint_url("m", "ns", Backend.AUTO)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_vllm_metrics_are_scraped_for_every_serving_pod(case):
+    """KEDA's queue triggers, the dashboards and the alerts all read vLLM metrics from Prometheus: without a monitor
+    selecting the model's pods, autoscaling would see no load."""
+    spec, _sizing, rendered = render(CASES[case])
+    [monitor] = objects_of(rendered, "PodMonitor")
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    serving = [o for _, o in rendered.objects if o["kind"] in ("InferenceService", "Deployment", "RayService")]
+    assert serving
+    for obj in serving:
+        if obj["kind"] == "Deployment":
+            labels = obj["spec"]["template"]["metadata"]["labels"]
+        elif obj["kind"] == "InferenceService":
+            labels = obj["spec"]["predictor"]["labels"]  # KServe puts these on the predictor pods
+        else:
+            rc = obj["spec"]["rayClusterConfig"]
+            labels = rc["headGroupSpec"]["template"]["metadata"]["labels"]
+        assert selector.items() <= labels.items(), f"{obj['kind']} pods are not selected by {selector}"
+    assert monitor["metadata"]["namespace"] == spec.namespace
+    if UPSTREAM_OK:
+        assert_valid_crd(monitor)
+    unmonitored = rm.render_model(spec, size_model(spec), environment="prod", region="us-east-1", monitor=False)
+    assert not objects_of(unmonitored, "PodMonitor")
+
+
+UPSTREAM_OK = not requires_upstream.args[0]
