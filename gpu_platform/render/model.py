@@ -22,7 +22,7 @@ import yaml
 
 from ..catalog.versions import image
 from ..sizing import PROBE_PERIOD_S, Sizing
-from .observability import vllm_pod_monitor
+from .observability import model_slo_rules, vllm_pod_monitor
 from ..spec.model import Backend, ModelSpec, Priority
 from .labels import (
     DOMAIN,
@@ -1071,6 +1071,10 @@ def render_model(
         out.objects.append(("headroom", placeholder))
     if monitor:
         out.objects.append(("metrics", metrics_monitor(spec, backend)))
+        if spec.ttft_p95_slo_seconds is not None:
+            # A recording rule, not an alert: the platform's one TTFT alert compares each model with its own SLO.
+            slo = model_slo_rules([(spec.model_name, spec.ttft_p95_slo_seconds)], namespace=spec.namespace)
+            out.objects.append(("slo", slo))
     out.endpoint = endpoint_url(spec.name, ns, backend)
     if canary:
         out.canary_endpoint = endpoint_url(f"{spec.name}-canary", ns, backend)

@@ -354,3 +354,18 @@ def test_vllm_metrics_are_scraped_for_every_serving_pod(case):
 
 
 UPSTREAM_OK = not requires_upstream.args[0]
+
+
+def test_a_model_slo_becomes_a_recording_rule_for_the_platform_alert():
+    from gpu_platform.render.observability import TTFT_SLO_SERIES
+
+    spec, _sizing, rendered = render(dict(HF, ttft_p95_slo_seconds=0.8))
+    [rule] = objects_of(rendered, "PrometheusRule")
+    [record] = rule["spec"]["groups"][0]["rules"]
+    assert record["record"] == TTFT_SLO_SERIES
+    assert record["labels"] == {"model_name": spec.model_name}
+    assert promql_parser.parse(record["expr"]) and "0.8" in record["expr"]
+    if UPSTREAM_OK:
+        assert_valid_crd(rule)
+    _spec, _s, without = render(HF)
+    assert not objects_of(without, "PrometheusRule")
