@@ -70,7 +70,13 @@ class PlanResource:
     provider: Optional[str]
     dependencies: list[str]
     inputs: dict[str, Any]
-    outputs: dict[str, Any] = field(default_factory=dict, repr=False)
+    state: Any = field(default=None, repr=False)
+    """The (mocked) provider's output state, as returned; read it through :attr:`outputs`."""
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        """Output properties as plain JSON (secrets masked), computed on first use."""
+        return clean_value(_jsonable(self.state or {}))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -271,8 +277,7 @@ def run_program(
             if request.type != "pulumi:pulumi:Stack":
                 record = _record_from_request(request, response.urn)
                 reg = self.resources.get(response.urn)
-                if reg is not None:
-                    record.outputs = clean_value(_jsonable(reg.state))
+                record.state = reg.state if reg is not None else None
                 with lock:
                     records.append(record)
             else:
