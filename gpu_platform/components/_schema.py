@@ -712,6 +712,9 @@ class ModelDeploymentArgs:
     """Kubernetes namespace (shared by models; it gets default-deny NetworkPolicies and a GPU quota)."""
     priority: Optional[Priority]
     """Scheduling priority class of the model's pods."""
+    ttft_p95_slo_seconds: Optional[float]
+    """This model's time-to-first-token SLO: the platform alerts when its p95 stays above it. Default: the
+    platform-wide `operators.alerts.ttft_p95_slo_seconds`."""
     headroom_replicas: Optional[int]
     """Low-priority placeholder pods, each the size of one replica, that keep warm GPU nodes (with the vLLM image
     pulled) ready; a real replica preempts one instantly instead of waiting minutes for a node."""
