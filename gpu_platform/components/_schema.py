@@ -829,7 +829,10 @@ class ProxyResourcesSpec:
     """CPU and memory of one proxy replica."""
 
     cpu: Optional[str]
-    """CPU request (no CPU limit: throttling adds tail latency to every request)."""
+    """CPU request."""
+    cpu_limit: Optional[str]
+    """CPU limit: a ceiling well above the request, so a runaway replica cannot starve its node while normal
+    bursts are not throttled (throttling adds tail latency to every request)."""
     memory: Optional[str]
     """Memory request and limit (equal, so the pod is never the first evicted under memory pressure)."""
 

@@ -942,8 +942,11 @@ def headroom(spec: ModelSpec, sizing: Sizing) -> Optional[dict[str, Any]]:
                             "command": ["sleep", "infinity"],
                             "resources": {
                                 "requests": {"cpu": "10m", "memory": "16Mi", GPU_RESOURCE: gpus},
-                                "limits": {"memory": "16Mi", GPU_RESOURCE: gpus},
+                                "limits": {"cpu": "10m", "memory": "16Mi", GPU_RESOURCE: gpus},
                             },
+                            # Nothing to serve; the probes only confirm the placeholder process is alive.
+                            "readinessProbe": {"exec": {"command": ["true"]}, "periodSeconds": 60},
+                            "livenessProbe": {"exec": {"command": ["true"]}, "periodSeconds": 60},
                             "securityContext": container_security_context(uid=PLACEHOLDER_UID, read_only_root=True),
                         }
                     ],

@@ -281,7 +281,7 @@ def deployment(
         "env": env,
         "resources": {
             "requests": {"cpu": spec.resources.cpu, "memory": spec.resources.memory},
-            "limits": {"memory": spec.resources.memory},
+            "limits": {"cpu": spec.resources.cpu_limit, "memory": spec.resources.memory},
         },
         # Startup covers the import of LiteLLM's provider modules (tens of seconds on a small CPU share).
         "startupProbe": {"httpGet": probe_http, "periodSeconds": 5, "timeoutSeconds": 3, "failureThreshold": 36},

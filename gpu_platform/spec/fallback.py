@@ -201,11 +201,14 @@ class ProxyResourcesSpec(SpecModel):
     """CPU and memory of one proxy replica."""
 
     cpu: str = "500m"
-    """CPU request (no CPU limit: throttling adds tail latency to every request)."""
+    """CPU request."""
+    cpu_limit: str = "2"
+    """CPU limit: a ceiling well above the request, so a runaway replica cannot starve its node while normal
+    bursts are not throttled (throttling adds tail latency to every request)."""
     memory: str = "1Gi"
     """Memory request and limit (equal, so the pod is never the first evicted under memory pressure)."""
 
-    @field_validator("cpu")
+    @field_validator("cpu", "cpu_limit")
     @classmethod
     def _cpu(cls, v: str) -> str:
         if not _CPU.match(v):
