@@ -74,7 +74,8 @@ IMAGES: dict[str, Image] = {
     "ray-vllm": Image("vllm/vllm-openai", "v0.33.0", "vllm-project/vllm v0.33.0 (ships ray)"),
     # LiteLLM proxy; the config we render is checked against litellm==1.109.1 (facts.md, integration test). Since
     # 1.84.0 LiteLLM tags images `v<version>` without the old `-stable` suffix (docs.litellm.ai/blog/cleaner-release-versions).
-    "litellm": Image("ghcr.io/berriai/litellm", "v1.109.1", "BerriAI/litellm v1.109.1"),
+    # The project's non-root variant (docker/Dockerfile.non_root, USER nobody): the gateway never needs root.
+    "litellm": Image("ghcr.io/berriai/litellm-non_root", "v1.109.1", "BerriAI/litellm v1.109.1 (non_root image)"),
     # Pause image for warm-headroom placeholder pods.
     "pause": Image("registry.k8s.io/pause", "3.10", "kubernetes/kubernetes pause 3.10"),
 }

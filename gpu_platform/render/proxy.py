@@ -29,9 +29,9 @@ PORT = 4000
 CONFIG_PATH = "/etc/litellm/config.yaml"
 SERVICE_ACCOUNT = NAME
 MASTER_KEY_ENV = "LITELLM_MASTER_KEY"
-RUN_AS_USER = 65532
-"""Non-root uid for the proxy. The image defaults to root; the proxy (no database, no Prisma) writes only to
-/tmp, which is an emptyDir, so an arbitrary uid with a read-only root filesystem works."""
+RUN_AS_USER = 65534  # `nobody`, the user LiteLLM's non_root image is built for
+"""Non-root uid for the proxy, matching LiteLLM's non_root image. Without a database (no Prisma) the proxy writes
+only to /tmp, an emptyDir, so the root filesystem stays read-only."""
 WAKE_METRIC = "litellm_proxy_total_requests_metric_total"
 """Counter of every request the proxy receives, labelled `requested_model` (the model group asked for), whether a
 self-hosted model or a fallback answered it. It is the demand signal that wakes scaled-to-zero models."""
