@@ -89,7 +89,14 @@ def read_stack_file(stack: str, root: Optional[Path] = None) -> StackConfig:
             hint = f" (known stacks: {', '.join(known)})" if known else ""
         raise SpecError([("", f"stack file not found: {path}{hint}")], source=where)
     try:
-        doc = yaml.safe_load(path.read_text())
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError([("", f"not a UTF-8 text file (byte {exc.start}): is this really a stack YAML file?")],
+                        source=where) from None
+    except OSError as exc:
+        raise SpecError([("", f"cannot read the stack file: {exc.strerror or exc}")], source=where) from None
+    try:
+        doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

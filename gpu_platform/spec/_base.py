@@ -71,7 +71,7 @@ def _message(err: dict[str, Any]) -> str:
     msg = str(err.get("msg", ""))
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-    if kind.endswith("_type") or kind.endswith("_parsing"):
+    if kind.endswith("_type") or kind.endswith("_parsing") or kind in ("enum", "literal_error"):
         got = err.get("input")
         if not isinstance(got, (dict, list)):
             msg = f"{msg} (got {got!r})"

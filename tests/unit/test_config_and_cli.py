@@ -133,3 +133,17 @@ def test_unexpected_errors_have_no_traceback_unless_debug(tmp_path, capsys, monk
     assert "kaboom" in err and "Traceback" not in err
     with pytest.raises(RuntimeError):
         main(["--debug", "plan", "--stack", "dev"])
+
+
+def test_a_binary_file_is_invalid_input_not_a_crash(tmp_path, capsys):
+    path = tmp_path / "Pulumi.bin.yaml"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    assert main(["validate", "--stack", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "not a UTF-8 text file" in err and "Traceback" not in err
+
+
+def test_a_wrong_enum_value_is_echoed(tmp_path, capsys):
+    path = write_stack(tmp_path, {**MINIMAL, "environment": "production"})
+    assert main(["validate", "--stack", str(path)]) == 2
+    assert "environment: Input should be 'dev', 'staging' or 'prod' (got 'production')" in capsys.readouterr().err
