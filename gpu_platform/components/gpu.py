@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 from ..catalog.versions import chart
 from ..render import gpu as rg
 from ..spec import PlatformSpec
+from ._helm import helm_release
 from ._validate import validated
 
 
@@ -43,28 +44,20 @@ class GpuAddons(pulumi.ComponentResource):
         self.dcgm_exporter = None
 
         if rg.needs_device_plugin(spec):
-            plugin = chart(rg.DEVICE_PLUGIN_RELEASE)
-            self.device_plugin = k8s.helm.v3.Release(
+            self.device_plugin = helm_release(
                 f"{name}-device-plugin",
-                chart=plugin.chart,
-                version=plugin.version,
-                repository_opts={"repo": plugin.repository},
+                chart(rg.DEVICE_PLUGIN_RELEASE),
+                release=rg.DEVICE_PLUGIN_RELEASE,
                 namespace=rg.NAMESPACE,
-                create_namespace=True,
-                name=rg.DEVICE_PLUGIN_RELEASE,
                 values=rg.device_plugin_values(spec),
                 opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=list(depends_on)),
             )
         if rg.needs_dcgm(spec):
-            dcgm = chart(rg.DCGM_RELEASE)
-            self.dcgm_exporter = k8s.helm.v3.Release(
+            self.dcgm_exporter = helm_release(
                 f"{name}-dcgm-exporter",
-                chart=dcgm.chart,
-                version=dcgm.version,
-                repository_opts={"repo": dcgm.repository},
+                chart(rg.DCGM_RELEASE),
+                release=rg.DCGM_RELEASE,
                 namespace=rg.NAMESPACE,
-                create_namespace=True,
-                name=rg.DCGM_RELEASE,
                 values=rg.dcgm_values(spec, service_monitor=monitoring is not None),
                 opts=pulumi.ResourceOptions(
                     parent=self,

@@ -15,6 +15,7 @@ from ..render import karpenter as rk
 from ..render.cluster import platform_tags
 from ..render.iam import NODE_ROLE_POLICIES, service_trust_policy
 from ..spec import PlatformSpec
+from ._helm import helm_release
 from ._iam import attach_managed_policies, pod_identity_role
 from ._k8s import apply_object
 from ._validate import validated
@@ -160,24 +161,18 @@ class Karpenter(pulumi.ComponentResource):
             )
 
         k8s_child = pulumi.ResourceOptions(parent=self, provider=provider)
-        crds = chart(rk.CRD_RELEASE)
-        crd_release = k8s.helm.v3.Release(
+        crd_release = helm_release(
             f"{name}-crd",
-            chart=crds.chart,
-            version=crds.version,
+            chart(rk.CRD_RELEASE),
+            release=rk.CRD_RELEASE,
             namespace=rk.NAMESPACE,
-            create_namespace=True,
-            name=rk.CRD_RELEASE,
             opts=pulumi.ResourceOptions.merge(k8s_child, pulumi.ResourceOptions(depends_on=waits)),
         )
-        controller = chart(rk.RELEASE)
-        self.release = k8s.helm.v3.Release(
+        self.release = helm_release(
             f"{name}-controller",
-            chart=controller.chart,
-            version=controller.version,
+            chart(rk.RELEASE),
+            release=rk.RELEASE,
             namespace=rk.NAMESPACE,
-            create_namespace=True,
-            name=rk.RELEASE,
             # The CRDs come from karpenter-crd (Helm never upgrades CRDs shipped in a chart's crds/ directory).
             skip_crds=True,
             values=rk.controller_values(spec),

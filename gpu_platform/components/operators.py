@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any, Optional, Union
 
 import pulumi
-from pulumi_kubernetes.helm.v3 import Release, RepositoryOptsArgs
+from pulumi_kubernetes.helm.v3 import Release
 
 from ..render import observability as obs
 from ..render import karpenter as rk
 from ..render.labels import MONITORING_NAMESPACE, PROMETHEUS_RELEASE, PROMETHEUS_URL
 from ..render.operators import ReleasePlan, operator_releases
 from ..spec import PlatformSpec
+from ._helm import helm_release
 from ._k8s import apply_object
 from ._validate import validated
 
@@ -77,17 +78,12 @@ class Operators(pulumi.ComponentResource):
         )
 
     def _release(self, name: str, plan: ReleasePlan) -> Release:
-        chart = plan.chart
         depends = [*self._depends_on, *(self.releases[k] for k in plan.depends_on)]
-        return Release(
+        return helm_release(
             f"{name}-{plan.key}",
-            name=plan.release,
-            chart=chart.chart,
-            version=chart.version,
-            # oci:// charts carry their registry in the chart reference.
-            repository_opts=RepositoryOptsArgs(repo=chart.repository) if chart.repository else None,
+            plan.chart,
+            release=plan.release,
             namespace=plan.namespace,
-            create_namespace=True,
             values=plan.values,
             timeout=plan.timeout_seconds,
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends),

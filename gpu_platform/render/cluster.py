@@ -80,10 +80,6 @@ def launch_template_args(disk_size_gib: int) -> dict[str, Any]:
     }
 
 
-# EKS add-ons beyond the ones pulumi-eks manages itself (vpc-cni, coredns, kube-proxy). Versions default to the
-# EKS default for the cluster's Kubernetes version, so a control-plane upgrade carries them along.
-EXTRA_ADDONS: tuple[str, ...] = ("eks-pod-identity-agent", "aws-ebs-csi-driver")
-
 EBS_CSI_SERVICE_ACCOUNT = ("kube-system", "ebs-csi-controller-sa")
 
 
