@@ -2,3 +2,4 @@
 
 from . import _delivery_cli  # noqa: E402,F401  check, diff, schema, docs, golden
 from . import _model_notes  # noqa: E402,F401  per-model sizing and cost lines in the plan summary
+from . import _verify_cli  # noqa: E402,F401  verify

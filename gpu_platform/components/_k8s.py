@@ -50,6 +50,10 @@ def apply_object(
     """
     body = dict(obj)
     for key in secret_fields:
-        if key in body:
-            body[key] = pulumi.Output.secret(body[key])
+        value = body.get(key)
+        if isinstance(value, dict):
+            # Secret values, visible keys: a plan (and its diff) shows which keys a Secret holds, never their values.
+            body[key] = {k: pulumi.Output.secret(v) for k, v in value.items()}
+        elif key in body:
+            body[key] = pulumi.Output.secret(value)
     return KubernetesObject(name, body, opts)
