@@ -3,8 +3,8 @@
 Backends (chosen by :mod:`gpu_platform.sizing`):
 
 - ``kserve``: an ``InferenceService`` in Standard mode on the pinned vLLM ``ClusterServingRuntime``; KServe creates
-  the Deployment, the ``<name>-predictor`` Service and (autoscalerClass ``keda``) the KEDA ScaledObject from
-  ``predictor.autoScaling``.
+  the ``<name>-predictor`` Deployment and Service (autoscalerClass ``external``); our KEDA ``ScaledObject`` scales
+  that Deployment, so every autoscaling field of the spec reaches KEDA unchanged.
 - ``rayservice``: a KubeRay ``RayService`` running Ray Serve's vLLM app across nodes (pipeline parallel between nodes,
   tensor parallel within); Ray Serve autoscales replicas and the in-tree autoscaler adds worker groups.
 - ``deployment``: a plain Deployment + Service + KEDA ``ScaledObject``.
@@ -391,34 +391,6 @@ def hpa_behavior(spec: ModelSpec, environment: str) -> dict[str, Any]:
     }
 
 
-def _isvc_metrics(spec: ModelSpec, namespace: str, wake: Optional[str]) -> list[dict[str, Any]]:
-    a = spec.autoscaling
-    q = queries(spec, namespace)
-
-    def ext(query: str, target: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "type": "External",
-            "external": {
-                "metric": {"backend": "prometheus", "serverAddress": PROMETHEUS_URL, "query": query},
-                "target": target,
-            },
-        }
-
-    metrics = [ext(q["waiting"], {"type": "AverageValue", "averageValue": str(a.target_waiting_requests)})]
-    if a.target_kv_cache_usage is not None:
-        metrics.append(ext(q["kv_cache"], {"type": "Value", "value": _quantity(a.target_kv_cache_usage)}))
-    if a.scale_to_zero:
-        # Target 1 on a 0/1 signal never adds replicas; it only activates the model from zero.
-        metrics.append(ext(wake_query(spec, wake), {"type": "Value", "value": "1"}))
-    return metrics
-
-
-def _quantity(x: float) -> str:
-    """A Kubernetes quantity for a fraction (0.85 → 850m)."""
-    return f"{round(x * 1000)}m"
-
-
-# ------------------------------------------------------------------------------------------------ cluster-scoped
 def cluster_serving_runtime() -> dict[str, Any]:
     """The pinned vLLM 0.33 runtime every InferenceService names (no `latest`, unlike KServe's built-in one)."""
     img = image("vllm")
@@ -627,15 +599,13 @@ def inference_service(
     spec: ModelSpec,
     sizing: Sizing,
     *,
-    environment: str,
     region: str,
     workload: Optional[str] = None,
     revision: Optional[str] = None,
     replicas: Optional[tuple[int, int]] = None,
-    wake: Optional[str] = None,
     hf_secret: Optional[str] = None,
 ) -> dict[str, Any]:
-    """KServe InferenceService (Standard mode, KEDA autoscaler) on the pinned vLLM ClusterServingRuntime."""
+    """KServe InferenceService (Standard mode) on the pinned vLLM ClusterServingRuntime; scaled by our ScaledObject."""
     workload = workload or spec.name
     ns = spec.namespace
     lo, hi = replicas or (spec.autoscaling.min_replicas, spec.autoscaling.max_replicas)
@@ -651,11 +621,6 @@ def inference_service(
         **_pod_common(spec, sizing, workload),
         "model": {"modelFormat": {"name": RUNTIME_FORMAT}, "runtime": RUNTIME_NAME, **container},
     }
-    if replicas is None:
-        predictor["autoScaling"] = {
-            "metrics": _isvc_metrics(spec, ns, wake if spec.autoscaling.scale_to_zero else None),
-            "behavior": hpa_behavior(spec, environment),
-        }
     return {
         "apiVersion": "serving.kserve.io/v1beta1",
         "kind": "InferenceService",
@@ -665,7 +630,12 @@ def inference_service(
             labels={MODEL_GROUP_LABEL: spec.name},
             annotations={
                 "serving.kserve.io/deploymentMode": "Standard",
-                "serving.kserve.io/autoscalerClass": "keda" if replicas is None else "none",
+                # `external`: KServe creates no autoscaler and leaves the Deployment's replicas alone; our ScaledObject
+                # on `<name>-predictor` owns them. (With `keda`, KServe's translation keeps only
+                # stabilizationWindowSeconds of the behaviour, no cooldown or polling, copies thresholds as strings
+                # KEDA 2.20 cannot parse, and its webhook insists on target.value: keda_reconciler.go and
+                # inference_service_validation.go at v0.20.0.) `none`: fixed replicas (canaries) from minReplicas.
+                "serving.kserve.io/autoscalerClass": "external" if replicas is None else "none",
             },
         ),
         "spec": {"predictor": predictor},
@@ -725,8 +695,18 @@ def service(spec: ModelSpec, workload: Optional[str] = None) -> dict[str, Any]:
     }
 
 
-def scaled_object(spec: ModelSpec, *, environment: str, wake: Optional[str] = None) -> dict[str, Any]:
-    """KEDA ScaledObject for the Deployment backend: queue depth, KV-cache pressure and (scale-to-zero) wake-ups."""
+def predictor_name(workload: str) -> str:
+    """The Deployment (and Service) KServe's Standard mode creates for an InferenceService's predictor."""
+    return f"{workload}-predictor"
+
+
+def scaled_object(
+    spec: ModelSpec, *, environment: str, wake: Optional[str] = None, target: Optional[str] = None
+) -> dict[str, Any]:
+    """KEDA ScaledObject: queue depth, KV-cache pressure and (scale-to-zero) wake-ups.
+
+    ``target`` is the Deployment it scales: the model's own (Deployment backend) or KServe's `<name>-predictor`.
+    """
     a = spec.autoscaling
     q = queries(spec, spec.namespace)
 
@@ -744,7 +724,7 @@ def scaled_object(spec: ModelSpec, *, environment: str, wake: Optional[str] = No
     if a.scale_to_zero:
         triggers.append(prom("wake", wake_query(spec, wake), "1", "Value"))
     body: dict[str, Any] = {
-        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": spec.name},
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target or spec.name},
         "minReplicaCount": a.min_replicas,
         "maxReplicaCount": a.max_replicas,
         "pollingInterval": a.polling_interval_seconds,
@@ -1029,15 +1009,16 @@ def render_model(
         )
     canary = spec.canary
     if backend is Backend.KSERVE:
-        out.objects.append(
-            ("isvc", inference_service(spec, sizing, environment=environment, region=region, wake=wake, hf_secret=hf_secret))
-        )
+        out.objects += [
+            ("isvc", inference_service(spec, sizing, region=region, hf_secret=hf_secret)),
+            ("scaledobject", scaled_object(spec, environment=environment, wake=wake, target=predictor_name(spec.name))),
+        ]
         if canary:
             out.objects.append(
                 (
                     "canary",
                     inference_service(
-                        spec, sizing, environment=environment, region=region, workload=f"{spec.name}-canary",
+                        spec, sizing, region=region, workload=f"{spec.name}-canary",
                         revision=canary.revision, replicas=(canary.replicas, canary.replicas), hf_secret=hf_secret,
                     ),
                 )

@@ -1,8 +1,11 @@
 """Pure: which manifests a plan applies, in which order, into which namespaces.
 
-The order is the plan's own (the engine lists resources topologically by ``depends_on``, the order
-pulumi-kubernetes creates them in), with Namespaces first: the API server refuses a namespaced object whose
-namespace does not exist yet, and pulumi-kubernetes would wait on the explicit dependency our components declare.
+`pulumi up` creates objects that do not depend on each other concurrently, and the cluster converges because
+controllers retry (a ReplicaSet whose ServiceAccount does not exist yet tries again). Applied one by one, a bad order
+would leave warnings that say nothing about our objects, so the verifier applies them in Helm's install order by kind
+(helm.sh/helm/v3 pkg/releaseutil/kind_sorter.go, with PriorityClass next to Namespace because pods are admitted
+against it), and in the plan's topological order (``depends_on``) within a kind and for custom resources, which come
+last, as Helm installs them.
 Namespaces that our objects use but the plan does not create come from Helm releases (``createNamespace``) or from
 EKS itself (``kube-system``); the verifier creates them as part of the environment.
 """
@@ -13,6 +16,16 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
+
+# Helm's InstallOrder (kind_sorter.go), trimmed to kinds that exist today, plus PriorityClass.
+KIND_ORDER = (
+    "Namespace", "PriorityClass", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodDisruptionBudget",
+    "ServiceAccount", "Secret", "ConfigMap", "StorageClass", "PersistentVolume", "PersistentVolumeClaim",
+    "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service", "DaemonSet",
+    "Pod", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass",
+    "Ingress", "APIService",
+)
+_RANK = {kind: i for i, kind in enumerate(KIND_ORDER)}
 
 # Namespaces every cluster has; never created by the verifier.
 BUILTIN_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -41,7 +54,7 @@ def manifest_filename(obj: dict[str, Any]) -> str:
 
 
 def plan_manifests(plan_dir: Path) -> list[Manifest]:
-    """The plan's Kubernetes objects in apply order (Namespaces first, then the plan's topological order)."""
+    """The plan's Kubernetes objects in apply order: by kind (KIND_ORDER, custom resources last), plan order within."""
     plan = json.loads((plan_dir / "plan.json").read_text())
     manifests_dir = plan_dir / "manifests"
     ordered: list[Manifest] = []
@@ -54,7 +67,7 @@ def plan_manifests(plan_dir: Path) -> list[Manifest]:
             raise FileNotFoundError(f"{path}: listed in plan.json but not written; re-run `plan --out {plan_dir}`")
         meta = obj.get("metadata") or {}
         ordered.append(Manifest(obj["kind"], meta.get("namespace") or "", meta["name"], path))
-    return sorted(ordered, key=lambda m: 0 if m.kind == "Namespace" else 1)  # stable: plan order within each
+    return sorted(ordered, key=lambda m: _RANK.get(m.kind, len(KIND_ORDER)))  # stable: plan order within a rank
 
 
 def _is_kubernetes_object(type_: str, obj: dict[str, Any]) -> bool:

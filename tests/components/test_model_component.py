@@ -83,7 +83,8 @@ def test_component_types_and_children(plan):
     }
     names = sorted(c.name for c in plan.children(deployments["llama-8b"].urn))
     assert names == sorted([
-        "llama-8b-isvc", "llama-8b-pdb", "llama-8b-sa", "llama-8b-weights-role", "llama-8b-weights-policy",
+        "llama-8b-isvc", "llama-8b-scaledobject", "llama-8b-pdb", "llama-8b-sa", "llama-8b-weights-role",
+        "llama-8b-weights-policy",
         "llama-8b-weights-pod-identity",
     ])
     assert plan.named("llama-70b-rayservice").inputs["kind"] == "RayService"
@@ -120,7 +121,7 @@ def test_s3_weights_role_is_read_only_and_bound_to_the_service_account(plan):
 
 def test_hf_token_is_a_secret(plan):
     secret = plan.named("qwen-hf-token")
-    assert secret.inputs["stringData"] == SECRET
+    assert secret.inputs["stringData"] == {"HF_TOKEN": SECRET}  # keys visible, values never
     assert "hf_abc" not in json.dumps(plan.to_json())
 
 

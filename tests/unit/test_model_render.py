@@ -87,34 +87,53 @@ def test_the_schema_check_does_catch_unknown_fields():
         assert_valid_crd(isvc)
 
 
-def test_kserve_inference_service_is_standard_mode_on_keda_with_the_pinned_runtime():
+def test_kserve_inference_service_is_standard_mode_scaled_by_our_scaled_object():
+    """KServe 0.20 with autoscalerClass `external` creates no HPA and ignores the predictor Deployment's replicas
+    (pkg/controller/v1beta1/inferenceservice/reconcilers/hpa/hpa_reconciler.go shouldCreateHPA,
+    deployment/deployment_reconciler.go: Replicas ignored unless the class is `none`), so the ScaledObject we render
+    on `<name>-predictor` is the only autoscaler, and every field of the spec reaches KEDA as written."""
     spec, sizing, rendered = render(CASES["kserve"])
     isvc = next(o for p, o in rendered.objects if p == "isvc")
     ann = isvc["metadata"]["annotations"]
     assert ann["serving.kserve.io/deploymentMode"] == "Standard"
-    assert ann["serving.kserve.io/autoscalerClass"] == "keda"
+    assert ann["serving.kserve.io/autoscalerClass"] == "external"
     pred = isvc["spec"]["predictor"]
+    assert "autoScaling" not in pred  # nothing for KServe's KEDA translation to mangle
     assert pred["model"]["modelFormat"] == {"name": "vLLM"} and pred["model"]["runtime"] == rm.RUNTIME_NAME
-    assert (pred["minReplicas"], pred["maxReplicas"]) == (1, 2)
-    metrics = pred["autoScaling"]["metrics"]
-    assert {m["type"] for m in metrics} == {"External"}
-    for m in metrics:
-        metric = m["external"]["metric"]
-        assert metric["backend"] == "prometheus" and metric["serverAddress"] == PROMETHEUS_URL
-        promql_parser.parse(metric["query"])
-    queries = " ".join(m["external"]["metric"]["query"] for m in metrics)
-    assert 'vllm:num_requests_waiting{namespace="models",model_name="chat"}' in queries
-    assert "vllm:kv_cache_usage_perc" in queries and "gpu_cache_usage_perc" not in queries
+    [so] = [o for p, o in rendered.objects if p == "scaledobject"]
+    assert so["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "chat-predictor"}
+    assert (so["spec"]["minReplicaCount"], so["spec"]["maxReplicaCount"]) == (1, 2)
+    triggers = {t["name"]: t for t in so["spec"]["triggers"]}
+    # KEDA 2.20's prometheus scaler parses `threshold` with strconv.ParseFloat: plain decimals, never quantities
+    # like "850m" (pkg/scalers/prometheus_scaler.go).
+    for t in triggers.values():
+        float(t["metadata"]["threshold"])
+        assert t["metadata"]["serverAddress"] == PROMETHEUS_URL
+        promql_parser.parse(t["metadata"]["query"])
+    assert 'vllm:num_requests_waiting{namespace="models",model_name="chat"}' in triggers["waiting-requests"]["metadata"]["query"]
+    assert triggers["waiting-requests"]["metricType"] == "AverageValue"
+    assert "vllm:kv_cache_usage_perc" in triggers["kv-cache-usage"]["metadata"]["query"]
+    assert triggers["kv-cache-usage"]["metadata"]["threshold"] == "0.85"  # the spec's default target, written by hand
     runtime = rm.cluster_serving_runtime()
     assert runtime["metadata"]["name"] == rm.RUNTIME_NAME
     image = runtime["spec"]["containers"][0]["image"]
     assert image == "vllm/vllm-openai:v0.33.0" and "latest" not in image
-    # The canary is a second, fixed-size InferenceService on the new revision.
+    # The canary is a second, fixed-size InferenceService on the new revision (`none`: KServe sets its replicas).
     canary = next(o for p, o in rendered.objects if p == "canary")
     assert canary["metadata"]["name"] == "chat-canary"
+    assert canary["metadata"]["annotations"]["serving.kserve.io/autoscalerClass"] == "none"
     assert canary["spec"]["predictor"]["minReplicas"] == canary["spec"]["predictor"]["maxReplicas"] == 1
     assert "--revision=1a2b3c4" in canary["spec"]["predictor"]["model"]["args"]
     assert rendered.canary_endpoint == "http://chat-canary-predictor.models.svc.cluster.local/v1"
+
+
+def test_kserve_scale_to_zero_keeps_cooldown_polling_and_wake_trigger():
+    spec, sizing, rendered = render(CASES["kserve-zero-cache"])
+    [so] = [o for p, o in rendered.objects if p == "scaledobject"]
+    assert so["spec"]["minReplicaCount"] == 0
+    assert so["spec"]["cooldownPeriod"] == 900 and so["spec"]["pollingInterval"] == 15  # spec defaults
+    wake = next(t for t in so["spec"]["triggers"] if t["name"] == "wake")
+    assert 'requested_model="chat"' in wake["metadata"]["query"]
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -286,8 +305,9 @@ def test_hub_models_get_the_token_from_a_secret_and_a_cache_volume():
     [pvc] = objects_of(rendered, "PersistentVolumeClaim")
     assert pvc["spec"]["accessModes"] == ["ReadWriteOnce"]
     assert isvc["spec"]["predictor"]["minReplicas"] == 0
-    wake = [m for m in isvc["spec"]["predictor"]["autoScaling"]["metrics"] if "clamp_max" in m["external"]["metric"]["query"]]
-    assert wake and wake[0]["external"]["target"] == {"type": "Value", "value": "1"}
+    [so] = objects_of(rendered, "ScaledObject")
+    wake = [t for t in so["spec"]["triggers"] if "clamp_max" in t["metadata"]["query"]]
+    assert wake and wake[0]["metricType"] == "Value" and wake[0]["metadata"]["threshold"] == "1"
 
 
 def test_headroom_placeholders_are_low_priority_and_hold_the_image():
