@@ -400,7 +400,10 @@ def cluster_serving_runtime() -> dict[str, Any]:
         "metadata": _meta(RUNTIME_NAME, labels={"app.kubernetes.io/version": img.tag}),
         "spec": {
             "supportedModelFormats": [{"name": RUNTIME_FORMAT, "version": "1", "autoSelect": False}],
-            "protocolVersions": ["v1"],
+            # No protocolVersions, like KServe's own kserve-vllmserver: its defaulting webhook sets protocolVersion
+            # v2 on every vLLM-format model (inference_service_defaults.go), and the controller refuses a runtime
+            # whose list lacks it ("does not support specified protocol version", components/predictor.go).
+            # Listing "v1" here stopped every InferenceService we shipped; found by `verify`.
             "containers": [
                 {
                     "name": "kserve-container",
@@ -531,8 +534,13 @@ def namespace_objects(namespace: str, gpu_quota: int) -> list[tuple[str, dict[st
                     "limits": [
                         {
                             "type": "Container",
-                            "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
-                            "default": {"memory": "512Mi"},
+                            # The GPU default must be explicit: the LimitRanger admission plugin defaults a
+                            # missing limit to `max` (plugin/pkg/admission/limitranger), and an extended resource's
+                            # request to its limit, so without it every container that names no GPU (an injected
+                            # sidecar, KServe's agent) would ask for 8 and the pod would break the GPU quota.
+                            # Found by `verify` (ReplicaSet FailedCreate: requested nvidia.com/gpu=9).
+                            "defaultRequest": {"cpu": "100m", "memory": "128Mi", GPU_RESOURCE: "0"},
+                            "default": {"memory": "512Mi", GPU_RESOURCE: "0"},
                             "max": {GPU_RESOURCE: "8"},
                         }
                     ]
@@ -586,13 +594,26 @@ def s3_read_policy(spec: ModelSpec) -> Optional[str]:
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
 
 
-def _pdb(name: str, namespace: str, workload: str) -> dict[str, Any]:
+def _pdb(name: str, namespace: str, workload: str, *, min_available: Optional[int] = None) -> dict[str, Any]:
+    """At most one serving pod evicted at a time, or (``min_available``) a fixed floor of pods.
+
+    ``maxUnavailable`` (and a percentage ``minAvailable``) make the disruption controller read the pods' owner's
+    scale subresource; RayCluster has none, so such a PDB allows no eviction at all and reports
+    CalculateExpectedPodCountFailed (pkg/controller/disruption/disruption.go getExpectedPodCount; seen by
+    `verify`). An integer ``minAvailable`` only counts the selected pods.
+    """
+    budget: dict[str, Any] = {"maxUnavailable": 1} if min_available is None else {"minAvailable": min_available}
     return {
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
         "metadata": _meta(name, namespace),
-        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {MODEL_LABEL: workload}}},
+        "spec": {**budget, "selector": {"matchLabels": {MODEL_LABEL: workload}}},
     }
+
+
+def ray_pods_at_minimum(spec: ModelSpec, sizing: Sizing) -> int:
+    """Pods of a RayService's cluster at its minimum: the head plus `pipeline_parallel_size` hosts per replica."""
+    return 1 + spec.autoscaling.min_replicas * sizing.pipeline_parallel_size
 
 
 def inference_service(
@@ -1047,7 +1068,12 @@ def render_model(
         ]
     else:  # pragma: no cover - sizing always resolves AUTO
         raise ValueError(f"unresolved backend {backend}")
-    out.objects.append(("pdb", _pdb(spec.name, ns, spec.name)))
+    if backend is Backend.RAYSERVICE:
+        # Every pod of a multi-node replica is needed to serve it (a lost stage stops the replica): keep them all
+        # through voluntary evictions. A drain then waits for the pool's terminationGracePeriod, which bounds it.
+        out.objects.append(("pdb", _pdb(spec.name, ns, spec.name, min_available=ray_pods_at_minimum(spec, sizing))))
+    else:
+        out.objects.append(("pdb", _pdb(spec.name, ns, spec.name)))
     if canary:
         out.objects.append(("canary-pdb", _pdb(f"{spec.name}-canary", ns, f"{spec.name}-canary")))
     placeholder = headroom(spec, sizing)

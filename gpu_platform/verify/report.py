@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Optional, Sequence
 
 from .harness import ApplyResult, Event
 
@@ -22,7 +22,47 @@ ENVIRONMENTAL: tuple[tuple[str, str, str, str], ...] = (
     ("", r".*", r"(:8265|:52365|dashboard).*(no such host|connection refused|dial tcp|i/o timeout)",
      "KubeRay cannot reach the Ray dashboard: no pod runs without nodes"),
     ("", r"^FailedScheduling$", r"", "no scheduler or nodes here"),
+    ("", r".*", r"the object has been modified; please apply your changes to the latest version",
+     "an optimistic-concurrency conflict between two writers; the controller retries (every cluster sees these)"),
 )
+
+
+def _keda_applied_current_spec(so: dict, objects: Mapping[tuple[str, str, str], dict]) -> bool:
+    """KEDA has turned this ScaledObject's current spec into its HPA (what it does only after its checks pass)."""
+    status, spec = so.get("status") or {}, so.get("spec") or {}
+    hpa = objects.get((so["metadata"].get("namespace", ""), "HorizontalPodAutoscaler", status.get("hpaName", "")))
+    if hpa is None:
+        return False
+    h = hpa.get("spec") or {}
+    target = spec.get("scaleTargetRef") or {}
+    return (
+        h.get("scaleTargetRef", {}).get("name") == target.get("name")
+        and h.get("maxReplicas") == spec.get("maxReplicaCount")
+        and h.get("minReplicas") == max(1, spec.get("minReplicaCount", 1))
+    )
+
+
+def resolved_by_current_state(
+    event: Event, obj: Optional[dict], objects: Mapping[tuple[str, str, str], dict] = {}  # noqa: B006 (read only)
+) -> bool:
+    """A warning the object's current state has since overcome (controllers retry; events stay behind).
+
+    Applied one by one, objects meet their dependencies a moment later than they would in a real rollout: a
+    ScaledObject before KServe has created its target, a ReplicaSet before its ServiceAccount. What counts is
+    where the controller ended: a ScaledObject whose current spec KEDA has turned into its HPA (it re-checks the
+    target on every reconcile), a ReplicaSet that now has all its pods.
+    """
+    if obj is None:
+        return False
+    status = obj.get("status") or {}
+    if event.kind == "ReplicaSet" and event.reason == "FailedCreate":
+        return status.get("replicas", 0) >= (obj.get("spec") or {}).get("replicas", 0)
+    if event.kind == "ScaledObject" and event.reason == "ScaledObjectCheckFailed":
+        # Ready can be False here only because the triggers cannot reach Prometheus (none runs here); the
+        # target check passed if KEDA built the HPA from the spec the object has now.
+        ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
+        return ready or _keda_applied_current_spec(obj, objects)
+    return False
 
 
 def is_environmental(event: Event) -> bool:
@@ -41,6 +81,7 @@ class Verdict:
     applied: list[ApplyResult] = field(default_factory=list)
     controller_errors: list[Event] = field(default_factory=list)
     environmental: list[Event] = field(default_factory=list)
+    resolved: list[Event] = field(default_factory=list)
     derived: int = 0
 
     @property
@@ -62,8 +103,20 @@ class Verdict:
         return out
 
 
-def judge(applied: Sequence[ApplyResult], events: Iterable[Event], derived: int) -> Verdict:
+def judge(
+    applied: Sequence[ApplyResult],
+    events: Iterable[Event],
+    derived: int,
+    objects: Optional[Mapping[tuple[str, str, str], dict]] = None,
+) -> Verdict:
+    """``objects``: the cluster's objects at the end, keyed by (namespace, kind, name)."""
+    objects = objects or {}
     verdict = Verdict(applied=list(applied), derived=derived)
     for e in events:
-        (verdict.environmental if is_environmental(e) else verdict.controller_errors).append(e)
+        if is_environmental(e):
+            verdict.environmental.append(e)
+        elif resolved_by_current_state(e, objects.get((e.namespace, e.kind, e.name)), objects):
+            verdict.resolved.append(e)
+        else:
+            verdict.controller_errors.append(e)
     return verdict

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import shutil
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Callable, Optional, Sequence
+
+import yaml
 
 from .harness import ApplyResult, ControlPlane, Toolchain
 from .order import environment_namespaces, namespaces_of, plan_manifests
@@ -24,18 +27,20 @@ def verify_plans(
     max_settle: float = 60.0,
     keep_logs: bool = False,
     progress: Callable[[str], None] = lambda _msg: None,
+    control_plane: Optional[ControlPlane] = None,
 ) -> Verdict:
     """Apply each plan in order onto one control plane (later plans are upgrades of earlier ones).
 
     What the controllers derived from the last plan is written to ``out/derived`` (default: the last plan's
-    directory), our objects as the server holds them to ``out/applied``.
+    directory), our objects as the server holds them to ``out/applied``. A running ``control_plane`` is used as it
+    is and left running (tests apply more to it); otherwise one is started and stopped.
     """
     plans = [plan_manifests(Path(d)) for d in plan_dirs]
     out = Path(out or plan_dirs[-1])
     env_ns = sorted({ns for manifests in plans for ns in environment_namespaces(manifests)})
     namespaces = sorted({ns for manifests in plans for ns in namespaces_of(manifests)} | set(env_ns))
     applied: list[ApplyResult] = []
-    with ControlPlane(toolchain, keep_logs=keep_logs) as cp:
+    with (nullcontext(control_plane) if control_plane else ControlPlane(toolchain, keep_logs=keep_logs)) as cp:
         progress(f"control plane up in {cp.info.get('seconds', 0):.0f}s")
         if env_ns:
             setup = cp.apply_documents([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in env_ns])
@@ -48,7 +53,17 @@ def verify_plans(
             applied = results if i == len(plans) - 1 else applied + [r for r in results if not r.admitted]
         derived = _settle(cp, out, namespaces, max_settle)
         events = cp.collect(out, namespaces)
-    return judge(applied, events, derived)
+    return judge(applied, events, derived, read_objects(out))
+
+
+def read_objects(out: Path) -> dict[tuple[str, str, str], dict]:
+    """The objects `collect` wrote (derived/ and applied/), keyed by (namespace, kind, name)."""
+    objects = {}
+    for path in sorted((out / "derived").glob("*.yaml")) + sorted((out / "applied").glob("*.yaml")):
+        obj = yaml.safe_load(path.read_text())
+        meta = obj.get("metadata") or {}
+        objects[(meta.get("namespace", ""), obj.get("kind", ""), meta.get("name", ""))] = obj
+    return objects
 
 
 def _settle(cp: ControlPlane, out: Path, namespaces: Sequence[str], max_settle: float) -> int:

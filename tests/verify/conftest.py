@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "stacks"))  # stack_plans: one plan per stack per session, shared
 _why_skipped: list[str] = []
 
 

@@ -121,16 +121,17 @@ func cmdUp(args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := sup.start("kube-controller-manager", filepath.Join(f.bin, "kube-controller-manager"), controllerManagerArgs(certs, kubeconfig), nil); err != nil {
-		return err
-	}
-
 	ops, err := selectOperators(f.operators)
 	if err != nil {
 		return err
 	}
 	env := &opEnv{bin: f.bin, mods: mods, shared: f.shared, certs: certs, kubeconfig: kubeconfig, work: work}
 	if err := installCRDs(ctx, k, env, ops); err != nil {
+		return err
+	}
+	// After the CRDs: the disruption controller resolves a PDB's pod owners (RayCluster) through discovery, and a
+	// controller-manager started earlier answers "no matches for kind" instead of what a real cluster says.
+	if _, err := sup.start("kube-controller-manager", filepath.Join(f.bin, "kube-controller-manager"), controllerManagerArgs(certs, kubeconfig), nil); err != nil {
 		return err
 	}
 	if err := startOperators(ctx, k, sup, env, ops); err != nil {

@@ -1,0 +1,99 @@
+"""verify's pure parts: apply order and the verdict over what the control plane said."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from gpu_platform.verify.harness import ApplyResult, Event
+from gpu_platform.verify.order import environment_namespaces, plan_manifests
+from gpu_platform.verify.report import judge
+
+
+def _plan(tmp_path: Path, objects: list[dict]) -> Path:
+    from gpu_platform.plan.output import manifest_filename
+
+    (tmp_path / "manifests").mkdir()
+    resources = []
+    for obj in objects:
+        (tmp_path / "manifests" / manifest_filename(obj)).write_text(yaml.safe_dump(obj))
+        resources.append({"type": "kubernetes:x/v1:" + obj["kind"], "inputs": obj})
+    resources.insert(0, {"type": "kubernetes:helm.sh/v3:Release", "inputs": {"chart": "keda"}})
+    (tmp_path / "plan.json").write_text(json.dumps({"resources": resources}))
+    return tmp_path
+
+
+def _obj(kind: str, name: str, ns: str | None = None) -> dict:
+    meta = {"name": name, **({"namespace": ns} if ns else {})}
+    return {"apiVersion": "v1", "kind": kind, "metadata": meta}
+
+
+def test_apply_order_is_helms_kind_order_then_custom_resources_in_plan_order(tmp_path):
+    plan = _plan(tmp_path, [
+        _obj("ScaledObject", "b", "models"), _obj("Deployment", "d", "models"), _obj("InferenceService", "a", "models"),
+        _obj("ServiceAccount", "sa", "models"), _obj("Namespace", "models"), _obj("PriorityClass", "p"),
+        _obj("ConfigMap", "c", "monitoring"),
+    ])
+    order = [(m.kind, m.name) for m in plan_manifests(plan)]
+    assert order == [
+        ("Namespace", "models"), ("PriorityClass", "p"), ("ServiceAccount", "sa"), ("ConfigMap", "c"),
+        ("Deployment", "d"), ("ScaledObject", "b"), ("InferenceService", "a"),
+    ]
+    # monitoring is created by a Helm release (createNamespace), so the verifier creates it; models is ours.
+    assert environment_namespaces(plan_manifests(plan)) == ["monitoring"]
+
+
+def _event(kind: str, name: str, reason: str, message: str = "", source: str = "") -> Event:
+    return Event("models", kind, name, reason, message, source, 1)
+
+
+def _so(min_: int, max_: int, ready: str = "False") -> dict:
+    return {
+        "kind": "ScaledObject",
+        "metadata": {"name": "m", "namespace": "models"},
+        "spec": {"minReplicaCount": min_, "maxReplicaCount": max_, "scaleTargetRef": {"name": "m-predictor"}},
+        "status": {"hpaName": "keda-hpa-m", "conditions": [{"type": "Ready", "status": ready}]},
+    }
+
+
+def _hpa(min_: int, max_: int) -> dict:
+    return {"kind": "HorizontalPodAutoscaler", "metadata": {"name": "keda-hpa-m", "namespace": "models"},
+            "spec": {"minReplicas": min_, "maxReplicas": max_, "scaleTargetRef": {"name": "m-predictor"}}}
+
+
+def test_a_scaled_object_warning_is_resolved_only_when_keda_built_the_current_spec():
+    warning = _event("ScaledObject", "m", "ScaledObjectCheckFailed", "Target resource doesn't exist", "keda-operator")
+    applied = [ApplyResult("f", "ScaledObject", "models", "m", True, "")]
+    built = {("models", "ScaledObject", "m"): _so(0, 3), ("models", "HorizontalPodAutoscaler", "keda-hpa-m"): _hpa(1, 3)}
+    assert judge(applied, [warning], 1, built).ok
+    stale = {("models", "ScaledObject", "m"): _so(0, 5), ("models", "HorizontalPodAutoscaler", "keda-hpa-m"): _hpa(1, 3)}
+    verdict = judge(applied, [warning], 1, stale)
+    assert not verdict.ok
+    assert verdict.lines()[0] == (
+        "ScaledObject models/m: keda-operator: ScaledObjectCheckFailed: Target resource doesn't exist"
+    )
+    assert verdict.lines()[-1] == "verify: admitted 1/1, derived 1, errors 1"
+
+
+def test_environmental_warnings_do_not_fail_but_controller_errors_do():
+    no_metrics = _event("HorizontalPodAutoscaler", "keda-hpa-m", "FailedGetExternalMetric", "unable to get metric")
+    kserve = _event("InferenceService", "m", "InternalError", "specified runtime vllm-0-33 does not support "
+                    "specified protocol version", "v1beta1Controllers")
+    verdict = judge([], [no_metrics, kserve], 0, {})
+    assert verdict.environmental == [no_metrics]
+    assert verdict.controller_errors == [kserve]
+
+
+def test_rejections_are_printed_with_the_servers_message():
+    rejected = ApplyResult("f", "NodePool", "", "gpu", False, "spec.template: Invalid value: ...")
+    verdict = judge([rejected, ApplyResult("f", "Namespace", "", "models", True, "")], [], 0, {})
+    assert verdict.lines() == ["NodePool gpu: spec.template: Invalid value: ...", "verify: admitted 1/2, derived 0, errors 1"]
+
+
+def test_a_replicaset_warning_is_resolved_once_its_pods_exist():
+    warning = _event("ReplicaSet", "rs", "FailedCreate", 'serviceaccount "litellm" not found')
+    rs = {"kind": "ReplicaSet", "metadata": {"name": "rs", "namespace": "models"}, "spec": {"replicas": 2}}
+    assert judge([], [warning], 0, {("models", "ReplicaSet", "rs"): {**rs, "status": {"replicas": 2}}}).ok
+    assert not judge([], [warning], 0, {("models", "ReplicaSet", "rs"): {**rs, "status": {"replicas": 1}}}).ok
