@@ -70,8 +70,16 @@ CHARTS: dict[str, Chart] = {
 IMAGES: dict[str, Image] = {
     # vLLM's OpenAI-compatible server; the flags we render are checked against vLLM 0.33.0 (facts.md).
     "vllm": Image("vllm/vllm-openai", "v0.33.0", "vllm-project/vllm v0.33.0 (PyPI wheel vllm==0.33.0)"),
-    # Ray image for RayService head/workers running vLLM across nodes.
-    "ray-vllm": Image("vllm/vllm-openai", "v0.33.0", "vllm-project/vllm v0.33.0 (ships ray)"),
+    # RayService head and workers: Ray Serve LLM needs `ray[serve,llm]` plus the vLLM that Ray release pins, and
+    # KubeRay drives it through the dashboard (:8265) and the dashboard agent (:52365), none of which the vLLM image
+    # has (vLLM 0.33 declares no ray dependency). Ray's own LLM image, at the tag KubeRay v1.7.0's LLM sample uses
+    # (ray-operator/config/samples/ray-service.high-throughput-llm.yaml, rayVersion 2.56.0). Ray 2.56.0's `llm`
+    # extra pins vllm[audio]==0.22.0 (ray-2.56.0 wheel METADATA), so RayService models run vLLM 0.22, not 0.33.
+    "ray-llm": Image(
+        "rayproject/ray-llm",
+        "2.56.0-py312-cu130",
+        "ray-project/kuberay v1.7.0 samples; ray==2.56.0 wheel METADATA: vllm[audio]==0.22.0",
+    ),
     # LiteLLM proxy; the config we render is checked against litellm==1.109.1 (facts.md, integration test). Since
     # 1.84.0 LiteLLM tags images `v<version>` without the old `-stable` suffix (docs.litellm.ai/blog/cleaner-release-versions).
     # The project's non-root variant (docker/Dockerfile.non_root, USER nobody): the gateway never needs root.
@@ -87,6 +95,10 @@ def chart(key: str) -> Chart:
         return CHARTS[key]
     except KeyError:
         raise KeyError(f"unknown chart {key!r}; known: {', '.join(sorted(CHARTS))}") from None
+
+
+RAY_VERSION = "2.56.0"
+"""The Ray release inside the `ray-llm` image: KubeRay's `rayVersion` must name it."""
 
 
 def image(key: str) -> Image:

@@ -120,5 +120,9 @@ def dcgm_values(spec: PlatformSpec, *, service_monitor: bool) -> dict[str, Any]:
             "enabled": service_monitor,
             "interval": dcgm.scrape_interval,
             "additionalLabels": {"release": PROMETHEUS_RELEASE} if service_monitor else {},
+            # dcgm-exporter writes the GPU user's namespace/pod/container labels into each series; with the chart's
+            # honorLabels: false Prometheus renames them exported_* and stamps the exporter's own pod instead, so
+            # per-model GPU dashboards would show only the DaemonSet (Prometheus relabelling: honor_labels).
+            "honorLabels": True,
         },
     }

@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 import yaml
 
-from ..catalog.versions import image
+from ..catalog.versions import RAY_VERSION, image
 from ..sizing import PROBE_PERIOD_S, Sizing
 from .observability import model_slo_rules, vllm_pod_monitor
 from ..spec.model import Backend, ModelSpec, Priority
@@ -797,7 +797,7 @@ def serve_config(spec: ModelSpec, sizing: Sizing, environment: str) -> str:
 
 def ray_service(spec: ModelSpec, sizing: Sizing, *, environment: str, region: str, hf_secret: Optional[str]) -> dict[str, Any]:
     """KubeRay RayService: a CPU head and one multi-host worker group per replica (one pod per pipeline stage)."""
-    img = image("ray-vllm").ref
+    img = image("ray-llm").ref
     a = spec.autoscaling
     env = _env(spec, region, hf_secret)
     volumes, mounts = _volumes(spec, sizing)
@@ -849,6 +849,7 @@ def ray_service(spec: ModelSpec, sizing: Sizing, *, environment: str, region: st
         "spec": {
             "serveConfigV2": serve_config(spec, sizing, environment),
             "rayClusterConfig": {
+                "rayVersion": RAY_VERSION,
                 "enableInTreeAutoscaling": True,
                 "autoscalerOptions": {
                     "upscalingMode": "Default",
@@ -908,8 +909,13 @@ def ray_internal_policy(spec: ModelSpec) -> dict[str, Any]:
     }
 
 
+def serving_image(backend: Backend) -> str:
+    """The image a backend's GPU pods run (what a warm node should already have pulled)."""
+    return image("ray-llm" if backend is Backend.RAYSERVICE else "vllm").ref
+
+
 def headroom(spec: ModelSpec, sizing: Sizing) -> Optional[dict[str, Any]]:
-    """Placeholder pods holding warm GPU nodes of the model's shape, with the vLLM image already pulled."""
+    """Placeholder pods holding warm GPU nodes of the model's shape, with the serving image already pulled."""
     if spec.headroom_replicas == 0:
         return None
     workload = f"{spec.name}-headroom"
@@ -938,8 +944,9 @@ def headroom(spec: ModelSpec, sizing: Sizing) -> Optional[dict[str, Any]]:
                     "containers": [
                         {
                             "name": "placeholder",
-                            # The vLLM image itself, idling: the node keeps it pulled for the replica that preempts us.
-                            "image": image("vllm").ref,
+                            # The serving image itself, idling: the node keeps it pulled for the replica that
+                            # preempts us.
+                            "image": serving_image(sizing.backend),
                             "command": ["sleep", "infinity"],
                             "resources": {
                                 "requests": {"cpu": "10m", "memory": "16Mi", GPU_RESOURCE: gpus},

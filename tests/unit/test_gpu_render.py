@@ -118,6 +118,9 @@ def test_dcgm_runs_only_on_gpu_nodes_with_attribution_and_limits():
 def test_dcgm_service_monitor_follows_monitoring():
     on = rg.dcgm_values(MIXED, service_monitor=True)["serviceMonitor"]
     assert on["enabled"] is True and on["additionalLabels"] == {"release": PROMETHEUS_RELEASE}
+    # The exporter labels each series with the pod using the GPU; the chart's honorLabels: false would let
+    # Prometheus overwrite them with the exporter's own pod (dcgm-exporter 4.8.2 values.yaml serviceMonitor).
+    assert on["honorLabels"] is True
     off = rg.dcgm_values(MIXED, service_monitor=False)["serviceMonitor"]
     # The chart enables it by default and would fail without the Prometheus Operator CRDs.
     assert off["enabled"] is False

@@ -150,6 +150,30 @@ def test_vllm_args_exist_in_vllm_033(case):
     assert ("--load-format=runai_streamer" in args) == spec.is_s3
 
 
+def test_ray_service_runs_on_a_ray_llm_image_whose_ray_matches_ray_version():
+    """vllm/vllm-openai ships no Ray (vLLM 0.33 declares no ray dependency), and KubeRay 1.7 drives a RayService
+    through the Ray dashboard: head and workers run Ray's LLM image, and rayVersion names the Ray inside it
+    (KubeRay v1.7.0 sample ray-service.high-throughput-llm.yaml pairs this tag with rayVersion 2.56.0)."""
+    spec, sizing, rendered = render(CASES["rayservice"])
+    [ray] = objects_of(rendered, "RayService")
+    cluster = ray["spec"]["rayClusterConfig"]
+    assert cluster["rayVersion"] == "2.56.0"
+    images = {c["image"] for p in pod_specs(ray) for c in p["containers"]}
+    assert images == {"rayproject/ray-llm:2.56.0-py312-cu130"}
+
+
+def test_ray_pdb_uses_an_integer_min_available():
+    """The disruption controller needs the owner's scale subresource for maxUnavailable or a percentage, and
+    RayCluster has none (pkg/controller/disruption/disruption.go getExpectedPodCount): integer minAvailable only.
+    This case: min 1 replica of pipeline-parallel 2 -> head + 2 workers."""
+    spec, sizing, rendered = render(CASES["rayservice"])
+    [pdb] = objects_of(rendered, "PodDisruptionBudget")
+    assert "maxUnavailable" not in pdb["spec"]
+    assert pdb["spec"]["minAvailable"] == 3 and isinstance(pdb["spec"]["minAvailable"], int)
+    _s, _z, kserve = render(CASES["kserve"])
+    assert [p["spec"]["maxUnavailable"] for p in objects_of(kserve, "PodDisruptionBudget")] == [1, 1]
+
+
 def test_ray_service_runs_vllm_across_nodes():
     spec, sizing, rendered = render(CASES["rayservice"])
     [ray] = objects_of(rendered, "RayService")
@@ -317,7 +341,8 @@ def test_headroom_placeholders_are_low_priority_and_hold_the_image():
     assert pod["priorityClassName"] == rm.HEADROOM_PRIORITY_CLASS[0]
     assert placeholder["spec"]["replicas"] == 2  # one replica spans two nodes
     [c] = pod["containers"]
-    assert c["image"] == "vllm/vllm-openai:v0.33.0" and c["securityContext"]["runAsNonRoot"] is True
+    # The RayService's pods run Ray's LLM image, so that is what a warm node must already hold.
+    assert c["image"] == "rayproject/ray-llm:2.56.0-py312-cu130" and c["securityContext"]["runAsNonRoot"] is True
     [pc] = [p for p in rm.priority_classes() if p["metadata"]["name"] == rm.HEADROOM_PRIORITY_CLASS[0]]
     assert pc["value"] < 0 and pc["preemptionPolicy"] == "Never"
     assert all(p["value"] > 0 for p in rm.priority_classes() if p["metadata"]["name"] != rm.HEADROOM_PRIORITY_CLASS[0])
@@ -389,3 +414,22 @@ def test_a_model_slo_becomes_a_recording_rule_for_the_platform_alert():
         assert_valid_crd(rule)
     _spec, _s, without = render(HF)
     assert not objects_of(without, "PrometheusRule")
+
+
+def test_limit_range_defaults_gpus_to_zero_for_containers_that_name_none():
+    """LimitRanger defaults a missing limit to `max` and an extended resource's request to its limit
+    (plugin/pkg/admission/limitranger/admission.go): without a GPU default, KServe's injected `agent` container
+    asked for 8 GPUs and every predictor pod broke the namespace quota (seen by verify)."""
+    objs = dict(rm.namespace_objects("models", gpu_quota=4))
+    [limit] = objs["limits"]["spec"]["limits"]
+    assert limit["max"]["nvidia.com/gpu"] == "8"
+    assert limit["default"]["nvidia.com/gpu"] == "0" and limit["defaultRequest"]["nvidia.com/gpu"] == "0"
+
+
+def test_the_runtime_accepts_the_protocol_kserve_assigns_to_vllm_models():
+    """KServe 0.20's defaulter sets protocolVersion v2 on every modelFormat vLLM predictor
+    (pkg/apis/serving/v1beta1/inference_service_defaults.go) and the controller refuses a runtime whose
+    protocolVersions lacks it (components/predictor.go, ServingRuntimeSpec.IsProtocolVersionSupported: an empty
+    list accepts all)."""
+    versions = rm.cluster_serving_runtime()["spec"].get("protocolVersions")
+    assert not versions or "v2" in versions
