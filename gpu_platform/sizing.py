@@ -159,6 +159,8 @@ class Sizing:
     memory_gib: int
     """Memory requested (= limit) per pod, including the /dev/shm tmpfs."""
     shm_gib: int
+    streamer_memory_gib: int
+    """Run:ai streamer CPU buffer per pod (S3 weights only): see :func:`streamer_memory_gib`."""
     cold_start: ColdStart
     startup_budget_s: int
     """Startup-probe budget: (weights + warm-up) × safety + margin."""
@@ -471,6 +473,21 @@ def pod_resources(inst: InstanceType, gpus_on_pod: int) -> tuple[int, int, int]:
     return cpu, memory, shm
 
 
+STREAMER_BUFFER_MAX_GIB = 16
+"""Beyond this the Run:ai streamer's CPU buffer no longer speeds loading (its S3 concurrency is the limit)."""
+
+
+def streamer_memory_gib(memory_gib: int, shm_gib: int, gpus_on_pod: int) -> int:
+    """CPU buffer the Run:ai Model Streamer may fill while streaming weights from S3 (RUNAI_STREAMER_MEMORY_LIMIT).
+
+    Unbounded by default, the buffer grows with the files and takes the pod past its memory limit (OOMKilled mid
+    load). It gets half of what the pod's limit leaves after /dev/shm (memory-backed, counted against the limit) and
+    the vLLM processes (~3 GiB for the API server plus ~2 GiB per GPU worker), at least 1 GiB.
+    """
+    left = memory_gib - shm_gib - (3 + 2 * gpus_on_pod)
+    return max(1, min(STREAMER_BUFFER_MAX_GIB, left // 2))
+
+
 # ------------------------------------------------------------------------------------------- entry point
 def resolve_dtype(spec: ModelSpec, cls: GpuClass) -> str:
     """The concrete `--dtype`: bfloat16 where supported unless float16 is asked for."""
@@ -539,6 +556,7 @@ def size_model(spec: ModelSpec, offered: Offered = None) -> Sizing:
         cpu=cpu,
         memory_gib=memory,
         shm_gib=shm,
+        streamer_memory_gib=streamer_memory_gib(memory, shm, f.tp),
         cold_start=cs,
         startup_budget_s=startup_budget(cs),
         cost=cost,

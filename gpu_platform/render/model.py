@@ -270,7 +270,7 @@ def gpu_resources(sizing: Sizing) -> dict[str, Any]:
     }
 
 
-def _env(spec: ModelSpec, region: str, hf_secret: Optional[str]) -> list[dict[str, Any]]:
+def _env(spec: ModelSpec, region: str, hf_secret: Optional[str], sizing: Sizing) -> list[dict[str, Any]]:
     env = [
         # Caches (Hugging Face, vLLM, Triton, torch.compile) go under a writable HOME, as the server is not root.
         {"name": "HOME", "value": HOME_MOUNT},
@@ -278,7 +278,12 @@ def _env(spec: ModelSpec, region: str, hf_secret: Optional[str]) -> list[dict[st
         {"name": "DO_NOT_TRACK", "value": "1"},
     ]
     if spec.is_s3:
-        env += [{"name": "AWS_REGION", "value": region}, {"name": "AWS_DEFAULT_REGION", "value": region}]
+        env += [
+            {"name": "AWS_REGION", "value": region},
+            {"name": "AWS_DEFAULT_REGION", "value": region},
+            # Bytes; the streamer's buffer is unbounded otherwise (vLLM docs, runai_model_streamer: memory_limit).
+            {"name": "RUNAI_STREAMER_MEMORY_LIMIT", "value": str(sizing.streamer_memory_gib * 1024**3)},
+        ]
     if spec.cache is not None:
         env.append({"name": "HF_HOME", "value": CACHE_MOUNT})
     if hf_secret:
@@ -347,7 +352,7 @@ def _server_container(
     return {
         "name": name,
         "args": vllm_args(spec, sizing, revision=revision),
-        "env": _env(spec, region, hf_secret),
+        "env": _env(spec, region, hf_secret, sizing),
         "resources": gpu_resources(sizing),
         "volumeMounts": mounts,
         "securityContext": container_security_context(),
@@ -799,7 +804,7 @@ def ray_service(spec: ModelSpec, sizing: Sizing, *, environment: str, region: st
     """KubeRay RayService: a CPU head and one multi-host worker group per replica (one pod per pipeline stage)."""
     img = image("ray-llm").ref
     a = spec.autoscaling
-    env = _env(spec, region, hf_secret)
+    env = _env(spec, region, hf_secret, sizing)
     volumes, mounts = _volumes(spec, sizing)
     sa = service_account_name(spec)
     head_pod: dict[str, Any] = {

@@ -433,3 +433,16 @@ def test_the_runtime_accepts_the_protocol_kserve_assigns_to_vllm_models():
     list accepts all)."""
     versions = rm.cluster_serving_runtime()["spec"].get("protocolVersions")
     assert not versions or "v2" in versions
+
+
+@pytest.mark.parametrize("case", ["deployment-zero-s3", "rayservice"])
+def test_s3_models_bound_the_streamer_buffer_below_the_memory_limit(case):
+    spec, sizing, rendered = render(CASES[case])
+    for obj in rendered.objects:
+        for c in containers(obj[1]) if obj[1]["kind"] in ("Deployment", "RayService") else []:
+            if c["name"] in ("placeholder", "ray-head"):
+                continue
+            env = {e["name"]: e.get("value") for e in c["env"]}
+            limit = int(env["RUNAI_STREAMER_MEMORY_LIMIT"])
+            memory = int(c["resources"]["limits"]["memory"].removesuffix("Gi")) * 2**30
+            assert 2**30 <= limit < memory

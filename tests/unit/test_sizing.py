@@ -254,3 +254,19 @@ def test_catalog_numbers_are_consistent():
     for arch in ARCHITECTURES.values():
         assert arch.attention_heads % arch.kv_heads == 0, arch.key
         assert arch.max_context >= 8192 and arch.layers > 0 and math.log2(arch.head_dim).is_integer()
+
+
+def test_the_streamer_buffer_fits_inside_the_pod_memory_limit():
+    """RUNAI_STREAMER_MEMORY_LIMIT is unbounded by default, so streaming can push the pod past its limit.
+    Worked by hand: g6e.xlarge (32 GiB, 1 GPU) -> pod 25 GiB, /dev/shm 4 GiB, vLLM processes 3 + 2 = 5 GiB,
+    buffer (25 - 4 - 5) // 2 = 8 GiB; p5.48xlarge (2048 GiB) is capped at 16 GiB; a tiny pod still gets 1 GiB."""
+    from gpu_platform.sizing import streamer_memory_gib
+
+    assert streamer_memory_gib(25, 4, 1) == 8
+    assert streamer_memory_gib(1738, 32, 8) == 16
+    assert streamer_memory_gib(6, 1, 1) == 1
+    spec = ModelSpec(name="m", model="s3://weights/meta-llama/Llama-3.1-8B-Instruct/", gpu_class="l40s")
+    s = size_model(spec)
+    assert (s.instance_type, s.memory_gib, s.shm_gib, s.streamer_memory_gib) == ("g6e.xlarge", 25, 4, 8)
+    # Buffer + /dev/shm + the processes stay under the pod's memory limit.
+    assert s.streamer_memory_gib + s.shm_gib + 5 <= s.memory_gib
