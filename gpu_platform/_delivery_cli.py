@@ -38,6 +38,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         import pulumi
 
+        from .plan.engine import DuplicateResourceError
         from .plan.runner import run_stack
         from .spec import SpecError
 
@@ -45,7 +46,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             _cfg, plan = run_stack(args.stack)
         except SpecError as exc:
             return cli._print_problems(exc)
-        except (pulumi.RunError, pulumi.InputPropertiesError) as exc:
+        except (pulumi.RunError, pulumi.InputPropertiesError, DuplicateResourceError) as exc:
             return cli._invalid(str(exc))
         label = f"stack {plan.stack}"
     try:

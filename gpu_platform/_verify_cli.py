@@ -18,6 +18,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         import pulumi
 
         from .plan.output import write_plan
+        from .plan.engine import DuplicateResourceError
         from .plan.runner import run_stack
         from .spec import SpecError
 
@@ -26,7 +27,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 cfg, plan = run_stack(stack)
             except SpecError as exc:
                 return _print_problems(exc)
-            except (pulumi.RunError, pulumi.InputPropertiesError) as exc:
+            except (pulumi.RunError, pulumi.InputPropertiesError, DuplicateResourceError) as exc:
                 err.print(f"[bold red]error:[/] {exc}")
                 return 2
             d = Path(args.out or "out") / cfg.name if len(args.stack) > 1 or not args.out else Path(args.out)

@@ -65,6 +65,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     import pulumi
 
     from .plan.output import write_plan
+    from .plan.engine import DuplicateResourceError
     from .plan.runner import run_stack
     from .spec import SpecError
 
@@ -72,7 +73,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         cfg, plan = run_stack(args.stack)
     except SpecError as exc:
         return _print_problems(exc)
-    except (pulumi.RunError, pulumi.InputPropertiesError) as exc:
+    except (pulumi.RunError, pulumi.InputPropertiesError, DuplicateResourceError) as exc:
         return _invalid(str(exc))
     out.print(_summary_table(plan))
     for line in _plan_notes(plan):

@@ -20,6 +20,8 @@ Use from another stack (the platform created elsewhere)::
 
 from __future__ import annotations
 
+import weakref
+
 from typing import Any, Optional, Sequence, Union
 
 import pulumi
@@ -111,6 +113,45 @@ class ModelNamespace(pulumi.ComponentResource):
         self.register_outputs({"namespace": namespace, "gpuQuota": gpu_quota})
 
 
+def _check_platform(platform: object) -> None:
+    """`platform` must be a PlatformRef; anything else would fail later with an unrelated AttributeError."""
+    if isinstance(platform, PlatformRef):
+        return
+    kind = type(platform).__name__
+    hint = (
+        "pass its .ref (GpuPlatform(...).ref)" if kind == "GpuPlatform"
+        else "pass GpuPlatform(...).ref, or PlatformRef.from_stack_reference(...) for a platform of another stack"
+    )
+    raise pulumi.InputPropertiesError(
+        f"platform: expected a PlatformRef, got {kind}; {hint}",
+        [pulumi.InputPropertyErrorDetails(property_path="platform", reason=f"expected PlatformRef, got {kind}")],
+    )
+
+
+# Workload names claimed in this Pulumi program, per root stack resource: (cluster, namespace, name) -> component.
+_CLAIMED: "weakref.WeakKeyDictionary[Any, dict[tuple[str, str, str], str]]" = weakref.WeakKeyDictionary()
+
+
+def _claim_names(name: str, spec: ModelSpec, backend: Any, platform: PlatformRef, prefix: str) -> None:
+    """Two ModelDeployments that would create the same Kubernetes objects fail here, before either registers."""
+    from pulumi.runtime.settings import get_root_resource
+
+    root = get_root_resource()
+    if root is None:
+        return
+    claimed = _CLAIMED.setdefault(root, {})
+    keys = [(platform.cluster_name, spec.namespace, w) for w in spec.workload_names(backend)]
+    for key in keys:
+        if key in claimed and claimed[key] != name:
+            path = f"{prefix}name"
+            raise pulumi.InputPropertiesError(
+                f"{path}: ModelDeployment {name!r} would create {key[2]!r} in namespace {key[1]}, which "
+                f"ModelDeployment {claimed[key]!r} already creates; give the models different names",
+                [pulumi.InputPropertyErrorDetails(property_path=path, reason="duplicate model name")],
+            )
+    claimed.update((k, name) for k in keys)
+
+
 class ModelDeployment(pulumi.ComponentResource):
     """One vLLM model: sized, placed on the cheapest fitting GPU instance, served by KServe, RayService or a plain
     Deployment, autoscaled (fast up, slow down, optionally to zero), with secure pod defaults.
@@ -152,8 +193,10 @@ class ModelDeployment(pulumi.ComponentResource):
         after: Sequence[pulumi.Resource] = (),
         error_prefix: str = "",
     ) -> None:
+        _check_platform(platform)
         spec = validated(ModelSpec, args, prefix=error_prefix.rstrip("."))
         sized = size_or_fail(spec, platform, prefix=error_prefix)
+        _claim_names(name, spec, sized.backend, platform, error_prefix)
         if spec.source.hf_token_config_key and hf_token is None:
             path = f"{error_prefix}source.hf_token_config_key"
             raise pulumi.InputPropertiesError(

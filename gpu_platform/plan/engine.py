@@ -303,11 +303,47 @@ def run_program(
     monitor = RecordingMonitor(mocks)
     pmocks.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger)
 
-    _sync_await(run_pulumi_func(program))
-
+    try:
+        _sync_await(run_pulumi_func(program))
+    except Exception as exc:
+        # What was registered before the failure, for "nothing was registered" claims in tests and for debugging.
+        exc.registered = [r.urn for r in stable_order(records)]  # type: ignore[attr-defined]
+        raise
+    check_unique(records)
     root = psettings.get_root_resource()
     exported = _sync_await(_resolve_outputs(getattr(root, "outputs", {}) or {}))
     return Plan(project=project, stack=stack, resources=stable_order(records), outputs=exported, warnings=collector.messages)
+
+
+class DuplicateResourceError(Exception):
+    """Two registrations that a real deployment could not both create (same URN, or same Kubernetes object)."""
+
+
+def check_unique(records: list[PlanResource]) -> None:
+    """Fail loudly where the real engine (duplicate URN) or the cluster (one object, two owners) would.
+
+    The mock monitor keeps the last registration of a URN and silently drops the other; two Pulumi resources for one
+    Kubernetes object would overwrite each other on every `up`. Both mean two components were given one name.
+    """
+    problems: list[str] = []
+    urns: dict[str, int] = {}
+    objects: dict[tuple[str, str, str, str], str] = {}
+    for r in records:
+        urns[r.urn] = urns.get(r.urn, 0) + 1
+        if r.is_kubernetes_object:
+            meta = r.inputs.get("metadata") or {}
+            api = str(r.inputs.get("apiVersion", ""))
+            key = (api.split("/")[0] if "/" in api else "", str(r.inputs.get("kind")), str(meta.get("namespace") or ""),
+                   str(meta.get("name")))
+            if key in objects and objects[key] != r.urn:
+                where = f"{key[2]}/{key[3]}" if key[2] else key[3]
+                problems.append(f"{key[1]} {where} is registered twice: {objects[key]} and {r.urn}")
+            objects.setdefault(key, r.urn)
+    problems += [f"{urn} is registered {n} times" for urn, n in urns.items() if n > 1]
+    if problems:
+        raise DuplicateResourceError(
+            "duplicate resources (give each component and model a unique name):\n  " + "\n  ".join(problems)
+        )
 
 
 def stable_order(records: list[PlanResource]) -> list[PlanResource]:

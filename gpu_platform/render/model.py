@@ -555,12 +555,33 @@ def namespace_objects(namespace: str, gpu_quota: int) -> list[tuple[str, dict[st
     ]
 
 
+def rollout_strategy(spec: ModelSpec) -> dict[str, Any]:
+    """How a model's Deployment (ours, or KServe's `<name>-predictor`) replaces its pods.
+
+    A ReadWriteOnce cache volume is attached to one node: a surge pod elsewhere can never mount it and the
+    rollout would wait forever, so those models recreate (a short outage the fallback proxy absorbs). Everything
+    else surges one replica and never drops below the current count; the namespace's GPU quota counts that surge
+    replica (gpu_quota), or the quota would refuse it at max replicas. KServe's default, 25 % surge and 25 %
+    unavailable, is replaced through `predictor.deploymentStrategy` (deployment_reconciler.go at v0.20.0).
+    """
+    if spec.cache is not None and not spec.cache.read_write_many:
+        return {"type": "Recreate"}
+    return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+
+
+def surge_replicas(spec: ModelSpec, sizing: Sizing) -> int:
+    """Extra replicas a rollout runs at once (RayService upgrades are not counted: see ray_service)."""
+    if sizing.backend is Backend.RAYSERVICE or rollout_strategy(spec)["type"] == "Recreate":
+        return 0
+    return 1
+
+
 def gpu_quota(specs: list[ModelSpec], sizings: list[Sizing]) -> int:
-    """GPUs a namespace needs at peak: max replicas, canary and headroom placeholders of every model in it."""
+    """GPUs a namespace needs at peak: max replicas plus a rollout's surge, canary and headroom placeholders."""
     total = 0
     for spec, s in zip(specs, sizings):
         replicas = spec.autoscaling.max_replicas + (spec.canary.replicas if spec.canary else 0) + spec.headroom_replicas
-        total += replicas * s.gpus_per_replica
+        total += (replicas + surge_replicas(spec, s)) * s.gpus_per_replica
     return total
 
 
@@ -644,6 +665,7 @@ def inference_service(
         "maxReplicas": hi,
         "labels": pod_labels(spec, workload, "server"),
         "annotations": dict(DO_NOT_DISRUPT),
+        "deploymentStrategy": rollout_strategy(spec),
         **_pod_common(spec, sizing, workload),
         "model": {"modelFormat": {"name": RUNTIME_FORMAT}, "runtime": RUNTIME_NAME, **container},
     }
@@ -688,8 +710,7 @@ def deployment(
     labels = pod_labels(spec, workload, "server")
     body: dict[str, Any] = {
         "selector": {"matchLabels": {MODEL_LABEL: workload}},
-        # Surge one replica at a time and never drop below the current count: a replacement must be serving first.
-        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+        "strategy": rollout_strategy(spec),
         "progressDeadlineSeconds": max(600, sizing.startup_budget_s + sizing.cold_start.node_s + sizing.cold_start.image_s),
         "template": {
             "metadata": {"labels": labels, "annotations": dict(DO_NOT_DISRUPT)},

@@ -93,6 +93,13 @@ class KvCacheDtype(str, Enum):
     FP8_E5M2 = "fp8_e5m2"
 
 
+# Namespaces the platform's own components live in (render/: labels, operators, gpu, karpenter); a model there
+# would put its default-deny NetworkPolicies and GPU quota on them. tests/unit/test_model_spec.py keeps this in sync.
+PLATFORM_NAMESPACES = frozenset(
+    {"llm-gateway", "monitoring", "kserve", "keda", "kuberay-system", "cert-manager", "gpu-system", "karpenter"}
+)
+
+
 class Backend(str, Enum):
     """How the model is served."""
 
@@ -295,7 +302,24 @@ class ModelSpec(SpecModel):
             raise ValueError("must be a Kubernetes namespace name (lowercase letters, digits and '-', ≤ 63)")
         if v in ("default", "kube-system", "kube-public", "kube-node-lease"):
             raise ValueError(f"{v!r} is a system namespace; use a dedicated one such as `models`")
+        if v in PLATFORM_NAMESPACES:
+            raise ValueError(
+                f"{v!r} belongs to the platform's own components (its NetworkPolicies, quota and PodMonitors would "
+                "apply to them); use a dedicated one such as `models`"
+            )
         return v
+
+    def workload_names(self, backend: "Backend") -> list[str]:
+        """Names of the workloads (Deployments, Services, ScaledObjects, InferenceServices…) this model creates in
+        its namespace: two models of one namespace must not share any."""
+        names = [self.name]
+        if self.canary is not None:
+            names.append(f"{self.name}-canary")
+        if self.headroom_replicas:
+            names.append(f"{self.name}-headroom")
+        if backend is Backend.KSERVE:  # KServe's Standard mode names the Deployment and Service `<isvc>-predictor`
+            names += [f"{n}-predictor" for n in list(names) if not n.endswith("-headroom")]
+        return names
 
     @field_validator("model")
     @classmethod

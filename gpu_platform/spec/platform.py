@@ -364,6 +364,7 @@ class PlatformSpec(SpecModel):
 
         names: dict[str, int] = {}
         served: dict[str, int] = {}
+        workloads: dict[tuple[str, str], int] = {}
         offered = offered_instances(self)
         for i, m in enumerate(self.models):
             if m.name in names:
@@ -384,6 +385,16 @@ class PlatformSpec(SpecModel):
                 sizing = size_model(m, offered)
             except SizingError as exc:
                 raise FieldError(f"models[{i}].{exc.field}", exc.message) from None
+            for workload in m.workload_names(sizing.backend):
+                other = workloads.get((m.namespace, workload))
+                if other is not None:
+                    raise FieldError(
+                        f"models[{i}].name",
+                        f"{m.name!r} would create {workload!r} in namespace {m.namespace}, which models[{other}] "
+                        f"({self.models[other].name}) already creates; rename one of them",
+                    )
+            for workload in m.workload_names(sizing.backend):
+                workloads[(m.namespace, workload)] = i
             ops = self.operators
             needs = {"kserve": ops.kserve.enabled, "rayservice": ops.kuberay.enabled, "deployment": ops.keda.enabled}
             if not needs[sizing.backend.value]:

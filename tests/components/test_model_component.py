@@ -127,8 +127,8 @@ def test_hf_token_is_a_secret(plan):
 
 def test_namespace_quota_is_the_sum_of_peak_gpus(plan):
     quota = plan.named("models-ns-models-gpu-quota")
-    # llama-8b 3 × 1 + qwen 1 × 1 + llama-70b 1 × (4 × 2)
-    assert quota.inputs["spec"]["hard"] == {"requests.nvidia.com/gpu": "12"}
+    # llama-8b (3 + 1 surge) × 1 + qwen (1 + 1 surge: no cache) × 1 + llama-70b 1 × (4 × 2)
+    assert quota.inputs["spec"]["hard"] == {"requests.nvidia.com/gpu": "14"}
 
 
 def test_outputs(plan):
@@ -143,18 +143,60 @@ def test_outputs(plan):
     assert models["llama-8b"]["sizing"]["cold_start"]["source"] == "s3-stream"
 
 
-def test_bad_input_fails_before_any_resource_naming_the_field():
-    registered = []
+def _model_resources(exc) -> list[str]:
+    """URNs registered by (or under) a ModelDeployment before the program failed."""
+    return [u for u in exc.registered if "ModelDeployment" in u]
 
+
+def test_bad_input_fails_before_any_resource_naming_the_field():
     def program():
         ref = fake_platform(extras=False)
-        registered.append(len(ref.depends_on))
         ModelDeployment("bad", {"name": "bad", "model": "Qwen/Qwen2.5-7B-Instruct",
                                 "autoscaling": {"min_replicas": 3, "max_replicas": 1}}, platform=ref)
 
     with pytest.raises(pulumi.InputPropertiesError) as info:
         run_program(program, stack="test")
     assert "autoscaling.max_replicas: must be ≥ min_replicas (3)" in str(info.value)
+    assert _model_resources(info.value) == []
+    assert any(u.endswith("::system-nodes") for u in info.value.registered)  # the record does see registrations
+
+
+@pytest.mark.parametrize("platform", [None, {"cluster_name": "gpu-prod"}, "gpu-prod"])
+def test_platform_must_be_a_platform_ref(platform):
+    def program():
+        ModelDeployment("m", S3_8B, platform=platform)
+
+    with pytest.raises(pulumi.InputPropertiesError) as info:
+        run_program(program, stack="test")
+    assert str(info.value).startswith("platform: expected a PlatformRef, got ")
+    assert "PlatformRef.from_stack_reference" in str(info.value)
+    assert [u for u in info.value.registered if "pulumi:pulumi:Stack" not in u] == []
+
+
+def test_the_platform_component_itself_is_refused_with_the_attribute_to_pass():
+    class GpuPlatform:  # stands for the component: the check goes by type name, never touching its attributes
+        pass
+
+    def program():
+        ModelDeployment("m", S3_8B, platform=GpuPlatform())
+
+    with pytest.raises(pulumi.InputPropertiesError, match=r"got GpuPlatform; pass its \.ref"):
+        run_program(program, stack="test")
+
+
+def test_two_model_deployments_with_one_spec_name_are_refused_before_the_second_registers():
+    def program():
+        ref = fake_platform()
+        ModelDeployment("team-a-chat", {**S3_8B, "name": "chat"}, platform=ref)
+        ModelDeployment("team-b-chat", {**S3_8B, "name": "chat"}, platform=ref)
+
+    with pytest.raises(pulumi.InputPropertiesError) as info:
+        run_program(program, stack="test")
+    assert "ModelDeployment 'team-b-chat' would create 'chat' in namespace models, which ModelDeployment " \
+           "'team-a-chat' already creates" in str(info.value)
+    assert str(info.value).startswith("name: ")
+    assert any("::team-a-chat" in u for u in info.value.registered)
+    assert not any("team-b-chat" in u for u in info.value.registered)
 
 
 def test_a_model_that_does_not_fit_fails_with_the_numbers():
@@ -209,7 +251,8 @@ def test_model_deployment_from_another_stack():
     assert plan.named("team-llama-weights-pod-identity").inputs["clusterName"] == "gpu-prod"
     # Its own namespace, with the default-deny policies and a quota for this model alone.
     assert plan.named("team-llama-ns-namespace").inputs["metadata"]["name"] == "team-a"
-    assert plan.named("team-llama-ns-gpu-quota").inputs["spec"]["hard"] == {"requests.nvidia.com/gpu": "3"}
+    # max 3 replicas + 1 surge replica of a rolling update, 1 GPU each
+    assert plan.named("team-llama-ns-gpu-quota").inputs["spec"]["hard"] == {"requests.nvidia.com/gpu": "4"}
     assert plan.depends_on(plan.named("team-llama-isvc"), plan.named("team-llama-ns-namespace"))
     assert plan.outputs["endpoint"] == "http://team-llama-predictor.team-a.svc.cluster.local/v1"
     assert plan.outputs["clusterName"] == "gpu-prod"

@@ -362,7 +362,8 @@ def test_namespace_is_default_deny_and_admits_only_proxy_and_prometheus():
 def test_gpu_quota_covers_peak_replicas_canary_and_headroom():
     a = ModelSpec(**CASES["kserve"])  # max 2 + canary 1 + headroom 1, 1 GPU each
     b = ModelSpec(**S3_70B)  # max 2 × 8 GPUs
-    assert rm.gpu_quota([a, b], [size_model(a), size_model(b)]) == 4 + 16
+    # a: 2 + 1 + 1 and one surge replica for its rolling update (maxSurge 1); b: a RayService (no surge counted).
+    assert rm.gpu_quota([a, b], [size_model(a), size_model(b)]) == 5 + 16
 
 
 def test_endpoint_urls():
@@ -446,3 +447,14 @@ def test_s3_models_bound_the_streamer_buffer_below_the_memory_limit(case):
             limit = int(env["RUNAI_STREAMER_MEMORY_LIMIT"])
             memory = int(c["resources"]["limits"]["memory"].removesuffix("Gi")) * 2**30
             assert 2**30 <= limit < memory
+
+
+def test_rollouts_surge_one_replica_unless_a_read_write_once_cache_pins_the_pod():
+    """A ReadWriteOnce volume attaches to one node, so a surge pod elsewhere never starts: Recreate there.
+    KServe's predictor takes the strategy from predictor.deploymentStrategy (deployment_reconciler.go v0.20.0)."""
+    _s, _z, hub_cache = render(CASES["kserve-zero-cache"])
+    [isvc] = objects_of(hub_cache, "InferenceService")
+    assert isvc["spec"]["predictor"]["deploymentStrategy"] == {"type": "Recreate"}
+    _s, _z, plain = render(CASES["deployment"])
+    dep = next(o for p, o in plain.objects if p == "deployment")
+    assert dep["spec"]["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}

@@ -128,3 +128,50 @@ def test_every_field_is_documented():
         if isinstance(model, type) and issubclass(model, BaseModel) and model is not spec_pkg.SpecModel:
             missing += [f"{name}.{f}" for f, info in model.model_fields.items() if not info.description]
     assert not missing, f"fields without a docstring: {missing}"
+
+
+# ------------------------------------------------------------------------------------------------ name collisions
+_POOL = {"node_pools": [{"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand", "limits": {"gpus": 16}}]}
+_MODEL = {"name": "chat", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu_class": "l40s"}
+
+
+def test_a_model_named_like_anothers_canary_is_refused_before_anything_is_registered():
+    """`chat` with a canary creates InferenceService chat-canary (and its Deployment chat-canary-predictor);
+    a second model named chat-canary would be the same objects."""
+    doc = merged(gpu=_POOL, models=[
+        {**_MODEL, "canary": {"revision": "1a2b3c4", "traffic_percent": 10}},
+        {**_MODEL, "name": "chat-canary", "served_name": "chat-next"},
+    ])
+    assert problems(doc) == {
+        "models[1].name": "'chat-canary' would create 'chat-canary' in namespace models, which models[0] (chat) "
+        "already creates; rename one of them"
+    }
+
+
+def test_a_deployment_model_named_like_a_kserve_predictor_is_refused():
+    doc = merged(gpu=_POOL, models=[
+        _MODEL, {**_MODEL, "name": "chat-predictor", "served_name": "p", "backend": "deployment"},
+    ])
+    assert "models[1].name" in problems(doc)
+    # In another namespace the same names are fine.
+    ok = merged(gpu=_POOL, models=[
+        _MODEL, {**_MODEL, "name": "chat-predictor", "served_name": "p", "backend": "deployment", "namespace": "team-b"},
+    ])
+    assert len(validate_spec(PlatformSpec, ok).models) == 2
+
+
+@pytest.mark.parametrize("namespace", ["llm-gateway", "monitoring", "kserve", "keda", "kuberay-system", "cert-manager",
+                                       "gpu-system"])
+def test_a_model_cannot_live_in_a_platform_namespace(namespace):
+    found = problems(merged(gpu=_POOL, models=[{**_MODEL, "namespace": namespace}]))
+    assert "platform's own components" in found["models[0].namespace"]
+
+
+def test_platform_namespaces_cover_every_namespace_the_platform_renders_into():
+    from gpu_platform.render import gpu, karpenter, labels, operators
+    from gpu_platform.spec.model import PLATFORM_NAMESPACES
+
+    rendered = {labels.MONITORING_NAMESPACE, labels.PROXY_NAMESPACE, gpu.NAMESPACE, operators.CERT_MANAGER_NAMESPACE,
+                operators.KSERVE_NAMESPACE, operators.KUBERAY_NAMESPACE, operators.KEDA_NAMESPACE}
+    assert rendered <= PLATFORM_NAMESPACES
+    assert karpenter.NAMESPACE == "kube-system"  # a system namespace, refused on its own
