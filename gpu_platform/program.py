@@ -11,7 +11,7 @@ def main() -> None:
     from .config import load_from_pulumi
 
     spec = load_from_pulumi()
-    platform = GpuPlatform(spec.cluster.name, spec)
+    platform = GpuPlatform(spec.cluster.name, spec.platform_only())
 
     pulumi.export("clusterName", platform.cluster_name)
     pulumi.export("endpoint", platform.endpoint)

@@ -134,10 +134,26 @@ class Network(pulumi.ComponentResource):
         return list(found.names[: spec.network.az_count])
 
 
+def _refuse_workloads(spec: PlatformSpec) -> None:
+    """GpuPlatform builds the platform, not what runs on it: models and the gateway are their own components, so
+    a spec that carries them would otherwise be half-deployed without a word."""
+    fields = [f for f, used in (("models", bool(spec.models)),
+                                ("fallback", bool(spec.fallback.external_models or spec.fallback.chains))) if used]
+    if fields:
+        raise pulumi.InputPropertiesError(
+            f"{fields[0]}: GpuPlatform does not deploy models or the LLM gateway; create them on platform.ref with "
+            "deploy_models(platform.ref, spec.models) (or one ModelDeployment per model) and FallbackProxy, as "
+            "gpu_platform.program does, and pass GpuPlatform spec.platform_only()",
+            [pulumi.InputPropertyErrorDetails(property_path=f, reason="not deployed by GpuPlatform") for f in fields],
+        )
+
+
 class GpuPlatform(pulumi.ComponentResource):
     """The platform: network, EKS cluster, system node group, add-ons and the Kubernetes provider for everything else.
 
     Accepts a :class:`PlatformSpec` or a plain dict (validated on entry; bad input fails before any resource).
+    Models and the gateway are separate components (``deploy_models``, ``ModelDeployment``, ``FallbackProxy``): a
+    spec that still carries them is refused; pass ``spec.platform_only()``.
     """
 
     cluster_name: pulumi.Output[str]
@@ -164,6 +180,7 @@ class GpuPlatform(pulumi.ComponentResource):
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
         spec = validated(PlatformSpec, spec)
+        _refuse_workloads(spec)
         super().__init__("gpu-platform:index:GpuPlatform", name, None, opts)
         self.spec = spec
         child = pulumi.ResourceOptions(parent=self)

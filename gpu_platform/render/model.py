@@ -96,6 +96,23 @@ def _meta(name: str, namespace: Optional[str] = None, labels: Optional[dict] = N
     return meta
 
 
+AWAIT_MARGIN_S = 300
+"""Beyond the modelled cold start before `pulumi up` calls a GPU workload failed (node, image, weights, warm-up)."""
+
+
+def await_annotations(sizing: Sizing, *, min_replicas: int, placeholder: bool = False) -> dict[str, str]:
+    """How long `pulumi up` waits for a GPU workload to become ready (pulumi-kubernetes annotations).
+
+    pulumi-kubernetes gives a Deployment 10 minutes; a GPU replica on a new node often needs longer (the modelled
+    cold start), so the wait is that plus a margin. Where readiness is not what `up` should wait for, it does not
+    wait: headroom placeholders wait for capacity by design, and a model that may sit at zero replicas is ready
+    only when traffic wakes it.
+    """
+    if placeholder or min_replicas == 0:
+        return {"pulumi.com/skipAwait": "true"}
+    return {"pulumi.com/timeoutSeconds": str(sizing.cold_start.total_s + AWAIT_MARGIN_S)}
+
+
 def endpoint_url(name: str, namespace: str, backend: Backend) -> str:
     """The in-cluster OpenAI-compatible base URL (`http://…/v1`) of a model deployed as ``name``."""
     if backend is Backend.KSERVE:
@@ -677,6 +694,7 @@ def inference_service(
             ns,
             labels={MODEL_GROUP_LABEL: spec.name},
             annotations={
+                **await_annotations(sizing, min_replicas=lo),
                 "serving.kserve.io/deploymentMode": "Standard",
                 # `external`: KServe creates no autoscaler and leaves the Deployment's replicas alone; our ScaledObject
                 # on `<name>-predictor` owns them. (With `keda`, KServe's translation keeps only
@@ -722,7 +740,10 @@ def deployment(
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _meta(workload, spec.namespace, labels={MODEL_GROUP_LABEL: spec.name}),
+        "metadata": _meta(
+            workload, spec.namespace, labels={MODEL_GROUP_LABEL: spec.name},
+            annotations=await_annotations(sizing, min_replicas=spec.autoscaling.min_replicas if replicas is None else replicas),
+        ),
         "spec": body,
     }
 
@@ -871,7 +892,10 @@ def ray_service(spec: ModelSpec, sizing: Sizing, *, environment: str, region: st
     return {
         "apiVersion": "ray.io/v1",
         "kind": "RayService",
-        "metadata": _meta(spec.name, spec.namespace, labels={MODEL_GROUP_LABEL: spec.name}),
+        "metadata": _meta(
+            spec.name, spec.namespace, labels={MODEL_GROUP_LABEL: spec.name},
+            annotations=await_annotations(sizing, min_replicas=a.min_replicas),
+        ),
         "spec": {
             "serveConfigV2": serve_config(spec, sizing, environment),
             "rayClusterConfig": {
@@ -949,7 +973,10 @@ def headroom(spec: ModelSpec, sizing: Sizing) -> Optional[dict[str, Any]]:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _meta(workload, spec.namespace, labels={MODEL_GROUP_LABEL: spec.name}),
+        "metadata": _meta(
+            workload, spec.namespace, labels={MODEL_GROUP_LABEL: spec.name},
+            annotations=await_annotations(sizing, min_replicas=spec.headroom_replicas, placeholder=True),
+        ),
         "spec": {
             "replicas": spec.headroom_replicas * sizing.nodes_per_replica,
             "selector": {"matchLabels": {MODEL_LABEL: workload}},

@@ -323,6 +323,11 @@ class PlatformSpec(SpecModel):
     """The LiteLLM gateway in front of the models, with fallback chains to cloud LLM APIs (`FallbackProxy`). Chains
     name model groups: a model's served name, or an `external_models` name. In prod every model needs a chain."""
 
+    def platform_only(self) -> "PlatformSpec":
+        """This spec without its models and gateway (what GpuPlatform builds; the rest are their own components)."""
+        return self.model_copy(update={"models": [], "fallback": self.fallback.model_copy(
+            update={"external_models": [], "chains": []})})
+
     @field_validator("region")
     @classmethod
     def _region(cls, v: str) -> str:

@@ -138,3 +138,24 @@ def test_unknown_invokes_fail_loudly():
     with pytest.raises(Exception) as info:
         run_program(program, stack="test")
     assert isinstance(info.value, UnknownInvokeError) or "does not model the invoke" in str(info.value)
+
+
+def test_a_spec_with_models_is_refused_naming_the_components_to_use():
+    """GpuPlatform(spec) used to ignore spec.models and spec.fallback silently (a half-deployed platform)."""
+    import pulumi
+    import yaml
+
+    from gpu_platform.components.platform import GpuPlatform
+    from gpu_platform.plan import run_program
+    from gpu_platform.spec import PlatformSpec
+    from support import REPO
+
+    doc = yaml.safe_load((REPO / "stacks" / "Pulumi.dev.yaml").read_text())["config"]["gpu-platform:platform"]
+    spec = PlatformSpec.model_validate({**doc, "region": "us-west-2"})
+    with pytest.raises(pulumi.InputPropertiesError) as info:
+        run_program(lambda: GpuPlatform("p", spec), stack="dev")
+    assert str(info.value).startswith("models: GpuPlatform does not deploy models")
+    assert "deploy_models(platform.ref, spec.models)" in str(info.value) and "FallbackProxy" in str(info.value)
+    assert [u for u in info.value.registered if "GpuPlatform" in u] == []
+    plan = run_program(lambda: GpuPlatform("p", spec.platform_only()), stack="dev")
+    assert plan.by_type("gpu-platform:index:GpuPlatform")

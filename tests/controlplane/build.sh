@@ -23,7 +23,7 @@ crd_modules=(
 
 for m in apiserver keda kuberay kserve; do
   start=$SECONDS
-  echo "controlplane: building $m (first build downloads modules and compiles for several minutes)" >&2
+  echo "controlplane: building $m (cold: minutes of downloads and compiling; cached: seconds)" >&2
   pkgs=(tool); [ "$m" = apiserver ] && pkgs+=(./cmd/harness)
   (cd "$here/$m" && go build -trimpath -o "$bin/" "${pkgs[@]}") >&2
   echo "controlplane: $m ready ($((SECONDS - start))s)" >&2

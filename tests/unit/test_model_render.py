@@ -458,3 +458,18 @@ def test_rollouts_surge_one_replica_unless_a_read_write_once_cache_pins_the_pod(
     _s, _z, plain = render(CASES["deployment"])
     dep = next(o for p, o in plain.objects if p == "deployment")
     assert dep["spec"]["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+
+
+def test_pulumi_waits_for_gpu_workloads_as_long_as_their_cold_start_and_never_for_placeholders():
+    """pulumi-kubernetes awaits a Deployment for 10 minutes unless `pulumi.com/timeoutSeconds` says otherwise, and
+    not at all with `pulumi.com/skipAwait` (pulumi-kubernetes await annotations)."""
+    spec, sizing, rendered = render(CASES["deployment"])
+    dep = next(o for p, o in rendered.objects if p == "deployment")
+    timeout = int(dep["metadata"]["annotations"]["pulumi.com/timeoutSeconds"])
+    assert timeout == sizing.cold_start.total_s + 300  # the modelled cold start plus the margin
+    _s, _z, zero = render(CASES["kserve-zero-cache"])
+    [isvc] = objects_of(zero, "InferenceService")
+    assert isvc["metadata"]["annotations"]["pulumi.com/skipAwait"] == "true"  # may sit at zero replicas
+    _s, _z, ray = render(CASES["rayservice"])
+    [placeholder] = [o for p, o in ray.objects if p == "headroom"]
+    assert placeholder["metadata"]["annotations"] == {"pulumi.com/skipAwait": "true"}
