@@ -21,6 +21,10 @@ def main() -> None:
     pulumi.export("vpcId", platform.vpc_id)
     pulumi.export("privateSubnetIds", platform.private_subnet_ids)
     pulumi.export("publicSubnetIds", platform.public_subnet_ids)
+    # The contract other stacks deploy models onto this platform with (PlatformRef.from_stack_reference).
+    from .components.ref import platform_contract
+
+    pulumi.export("platform", platform_contract(spec, platform.cluster_name))
 
     # Models: one ModelDeployment per `models:` entry, on the platform's provider, after its operators.
     from .components.model import deploy_models

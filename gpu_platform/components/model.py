@@ -308,12 +308,11 @@ def deploy_models(
 ) -> dict[str, ModelDeployment]:
     """All of a platform's models: the shared base once, each namespace once (quota = the sum of its models'
     peak GPUs), then one ModelDeployment per spec (named after it). Returns them by model name."""
-    if not models:
-        return {}
     hf_tokens = hf_tokens or {}
     sizings = [size_or_fail(m, platform, prefix=f"models[{i}].") for i, m in enumerate(models)]
-    uses_kserve = any(s.backend is Backend.KSERVE for s in sizings)
-    base = ModelServingBase(base_name, platform, opts=opts, kserve=uses_kserve)
+    # Always, even with no models here: models deployed later from other stacks rely on the runtime and the
+    # priority classes existing on the platform.
+    base = ModelServingBase(base_name, platform, opts=opts, kserve=platform.spec.operators.kserve.enabled)
     namespaces: dict[str, ModelNamespace] = {}
     for ns in dict.fromkeys(m.namespace for m in models):
         members = [(m, s) for m, s in zip(models, sizings) if m.namespace == ns]

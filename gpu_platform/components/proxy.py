@@ -86,7 +86,7 @@ class FallbackProxy(pulumi.ComponentResource):
 
         waits: list[pulumi.Resource] = []
         policy_doc = None
-        if rp.bedrock_model_ids(spec):
+        if rp.bedrock_model_ids(spec, platform.spec.region):
             ident = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
             part = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
             policy_doc = pulumi.Output.all(ident.account_id, part.partition).apply(

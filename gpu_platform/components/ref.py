@@ -10,6 +10,39 @@ import pulumi
 from ..spec import PlatformSpec
 
 
+PLATFORM_CONTRACT_VERSION = 1
+"""Version of the `platform` stack output (see :func:`platform_contract`); bumped on incompatible changes."""
+
+
+def platform_contract(spec: PlatformSpec, cluster_name: pulumi.Input[str]) -> dict[str, Any]:
+    """The `platform` stack output another stack's :meth:`PlatformRef.from_stack_reference` reads."""
+    return {
+        "contractVersion": PLATFORM_CONTRACT_VERSION,
+        "clusterName": cluster_name,
+        "spec": spec.platform_only().model_dump(mode="json", exclude_none=True),
+    }
+
+
+def _read_contract(ref: pulumi.StackReference) -> dict[str, Any]:
+    from pulumi.runtime.sync_await import _sync_await
+
+    details = _sync_await(ref.get_output_details("platform"))
+    contract = details.value if details.value is not None else details.secret_value
+    if not isinstance(contract, dict) or "spec" not in contract:
+        raise pulumi.InputPropertiesError(
+            "stack: the platform stack exports no `platform` output; deploy it with gpu-platform ≥ 0.2 or pass spec=",
+            [pulumi.InputPropertyErrorDetails(property_path="stack", reason="no platform contract")],
+        )
+    version = contract.get("contractVersion")
+    if version != PLATFORM_CONTRACT_VERSION:
+        raise pulumi.InputPropertiesError(
+            f"stack: the platform stack exports contract version {version}; this gpu-platform reads "
+            f"{PLATFORM_CONTRACT_VERSION}. Upgrade the package (or the platform stack) so they match",
+            [pulumi.InputPropertyErrorDetails(property_path="stack", reason="contract version mismatch")],
+        )
+    return contract["spec"]
+
+
 @dataclass
 class PlatformRef:
     """A platform to deploy onto: its cluster, Kubernetes provider and spec, plus resources to wait for.
@@ -32,25 +65,27 @@ class PlatformRef:
     def from_stack_reference(
         cls,
         stack: Union[str, pulumi.StackReference],
-        spec: Union[PlatformSpec, dict[str, Any]],
+        spec: Optional[Union[PlatformSpec, dict[str, Any]]] = None,
         *,
         name: str = "platform",
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> "PlatformRef":
         """A platform created by another stack, for adding ModelDeployments from this one.
 
-        ``stack`` is the platform stack's fully qualified name (`org/gpu-platform/prod`) or a StackReference; it must
-        export `kubeconfig` and `clusterName` (the platform program does). ``spec`` is that platform's spec (the
-        same `gpu-platform:platform` object, e.g. loaded from its stack file): sizing needs its node pools and
-        environment, and the provider's `cluster_identifier` its cluster name, so a rotated kubeconfig does not
-        replace every resource. ``name`` prefixes the StackReference and provider logical names.
+        ``stack`` is the platform stack's fully qualified name (`org/gpu-platform/prod`) or a StackReference. The
+        platform program exports the contract this reads (:data:`PLATFORM_CONTRACT_VERSION`): `kubeconfig`
+        (secret), `clusterName`, and `platform` = ``{"contractVersion", "clusterName", "spec"}`` where ``spec`` is
+        the platform's spec without its models and gateway. Sizing needs its node pools and environment before any
+        resource is registered, so the output is read while the program runs (as a synchronous invoke is).
+        ``spec`` overrides that output (for platforms deployed before the contract existed). ``name`` prefixes the
+        StackReference and provider logical names.
         """
         import pulumi_kubernetes as k8s
 
         from ._validate import validated
 
-        spec = validated(PlatformSpec, spec)
         ref = stack if isinstance(stack, pulumi.StackReference) else pulumi.StackReference(f"{name}-stack", stack, opts=opts)
+        spec = validated(PlatformSpec, spec if spec is not None else _read_contract(ref))
         provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=pulumi.Output.secret(ref.require_output("kubeconfig")),
@@ -58,7 +93,12 @@ class PlatformRef:
             opts=opts,
         )
         cluster_name = ref.require_output("clusterName").apply(str)
-        return cls(cluster_name=cluster_name, provider=provider, spec=spec, extras={"stack_reference": ref})
+        extras: dict[str, Any] = {"stack_reference": ref}
+        if spec.operators.monitoring.enabled:
+            # The platform stack runs the Prometheus Operator: models from this stack get their PodMonitor (the
+            # signal their autoscaling and dashboards read), as the platform's own models do.
+            extras["monitoring"] = ref
+        return cls(cluster_name=cluster_name, provider=provider, spec=spec, extras=extras)
 
     def opts(self, parent: pulumi.Resource, extra_depends_on: Optional[list[pulumi.Resource]] = None) -> pulumi.ResourceOptions:
         """Options for a Kubernetes child of ``parent``: the cluster's provider and the platform's ordering."""

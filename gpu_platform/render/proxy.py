@@ -20,6 +20,7 @@ from typing import Any, Mapping, Optional, Sequence
 import yaml
 
 from ..catalog.versions import image
+from ..catalog.bedrock import invocation_id
 from ..spec.fallback import API_KEY_PROVIDERS, BEDROCK_PROFILE_PREFIXES, FallbackSpec, Provider
 from .iam import policy_json
 from .labels import MANAGED_BY, PROMETHEUS_RELEASE, PROMETHEUS_URL, PROXY_NAMESPACE
@@ -103,7 +104,10 @@ def external_entry(model, spec: FallbackSpec, region: str) -> dict[str, Any]:
     params: dict[str, Any] = {"model": f"{provider.value}/{model.model}"}
     if provider is Provider.BEDROCK:
         # No keys: boto3's default chain reads the Pod Identity credentials the EKS agent injects.
-        params["aws_region_name"] = (spec.providers.bedrock.region if spec.providers.bedrock else None) or region
+        bedrock_region = _bedrock_region(spec, region)
+        params["aws_region_name"] = bedrock_region
+        # Where the base id is not served on demand, the inference profile's id is the one that works.
+        params["model"] = f"bedrock/{invocation_id(model.model, bedrock_region)[0]}"
     else:
         params["api_key"] = f"os.environ/{API_KEY_PROVIDERS[provider][1]}"
         api_base = getattr(spec.providers, provider.value).api_base
@@ -175,8 +179,16 @@ def config_yaml(config: Mapping[str, Any]) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ IAM (Bedrock)
-def bedrock_model_ids(spec: FallbackSpec) -> list[str]:
-    return sorted({m.model for m in spec.external_models if m.provider is Provider.BEDROCK})
+def _bedrock_region(spec: FallbackSpec, region: str) -> str:
+    return (spec.providers.bedrock.region if spec.providers.bedrock else None) or region
+
+
+def bedrock_model_ids(spec: FallbackSpec, region: str) -> list[str]:
+    """The Bedrock ids the proxy invokes from ``region`` (inference profiles where the base id is not served)."""
+    bedrock_region = _bedrock_region(spec, region)
+    return sorted(
+        {invocation_id(m.model, bedrock_region)[0] for m in spec.external_models if m.provider is Provider.BEDROCK}
+    )
 
 
 def bedrock_policy(spec: FallbackSpec, *, region: str, account_id: str, partition: str = "aws") -> Optional[str]:
@@ -185,10 +197,10 @@ def bedrock_policy(spec: FallbackSpec, *, region: str, account_id: str, partitio
     A cross-region inference profile (`us.anthropic…`) needs the profile ARN in the proxy's region and the
     underlying foundation model in every region the profile may route to.
     """
-    ids = bedrock_model_ids(spec)
+    ids = bedrock_model_ids(spec, region)
     if not ids:
         return None
-    bedrock_region = (spec.providers.bedrock.region if spec.providers.bedrock else None) or region
+    bedrock_region = _bedrock_region(spec, region)
     resources: list[str] = []
     for model_id in ids:
         prefix = next((p for p in BEDROCK_PROFILE_PREFIXES if model_id.startswith(p)), None)

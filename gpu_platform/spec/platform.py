@@ -426,6 +426,19 @@ class PlatformSpec(SpecModel):
                     "prod models must not rely on self-hosted GPUs alone; keep the fallback proxy enabled",
                 )
             return self
+        from ..catalog.bedrock import invocation_id
+
+        bedrock = self.fallback.providers.bedrock
+        bedrock_region = (bedrock.region if bedrock else None) or self.region
+        for i, m in enumerate(self.fallback.external_models):
+            if m.provider.value == "bedrock":
+                try:
+                    invocation_id(m.model, bedrock_region)
+                except ValueError as exc:
+                    raise FieldError(
+                        f"fallback.external_models[{i}].model",
+                        f"{exc}; choose a model served there or set fallback.providers.bedrock.region",
+                    ) from None
         hosted = [m.model_name for m in self.models]
         production = hosted if self.environment is Environment.PROD else []
         problems = self.fallback.group_problems(hosted, production_groups=production)
