@@ -271,3 +271,47 @@ def test_stacks_ship_models_per_backend(stack, backends):
         assert all(m["canScaleToZero"] for m in models.values())
     [runtime] = plan.manifests("ClusterServingRuntime")
     assert runtime["metadata"]["name"] == rm.RUNTIME_NAME
+
+
+class ContractMocks(PlanMocks):
+    """A StackReference to a platform stack, answering with the outputs that stack's program really exports."""
+
+    def __init__(self, outputs: dict, **kw):
+        super().__init__(**kw)
+        self.outputs = outputs
+
+    def new_resource(self, args):
+        if args.typ == "pulumi:pulumi:StackReference":
+            return f"{args.name}-id", {"name": args.inputs["name"], "outputs": self.outputs,
+                                       "secretOutputNames": ["kubeconfig"]}
+        return super().new_resource(args)
+
+
+def test_a_model_from_another_stack_needs_only_the_platform_stacks_exports():
+    """The platform program exports the contract; a team stack names the platform stack and nothing else, and its
+    model is sized on the platform's pools and scraped by its Prometheus like the platform's own models."""
+    from gpu_platform.plan.runner import run_stack
+
+    _, platform_plan = run_stack("prod")
+    exported = dict(platform_plan.outputs)
+    assert exported["platform"]["contractVersion"] == 1 and exported["platform"]["spec"]["models"] == []
+    exported["kubeconfig"] = json.dumps({"apiVersion": "v1", "kind": "Config"})
+
+    def program():
+        platform = PlatformRef.from_stack_reference("acme/gpu-platform/prod")
+        ModelDeployment("team-chat", {"name": "team-chat", "model": "s3://team-weights/llama-3.1-8b-instruct",
+                                      "namespace": "team-a"}, platform=platform, create_namespace=True)
+
+    plan = run_program(program, stack="team", mocks=ContractMocks(exported, region="us-east-1"))
+    [monitor] = plan.manifests("PodMonitor")
+    assert monitor["metadata"]["namespace"] == "team-a"
+    [isvc] = plan.manifests("InferenceService")
+    assert isvc["spec"]["predictor"]["nodeSelector"]["gpu-platform.io/gpu-class"] == "l40s"  # prod's l40s pool
+
+
+def test_a_stack_without_the_contract_is_refused_with_what_to_do():
+    def program():
+        PlatformRef.from_stack_reference("acme/gpu-platform/old")
+
+    with pytest.raises(pulumi.InputPropertiesError, match="exports no `platform` output"):
+        run_program(program, stack="team", mocks=ContractMocks({"kubeconfig": "{}"}, region="us-east-1"))
