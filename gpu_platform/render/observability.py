@@ -53,6 +53,26 @@ VLLM_METRICS: frozenset[str] = frozenset(
 """vLLM 0.33.0 series names. Gone since earlier releases: `vllm:gpu_cache_usage_perc`, `vllm:cpu_cache_usage_perc`,
 `vllm:num_requests_swapped`."""
 
+RAY_VLLM_METRICS: frozenset[str] = frozenset(
+    {
+        # Under Ray Serve LLM, vLLM's metrics go through Ray's metrics agent: ':' becomes '_' and 'ray_' is prefixed
+        # (vllm v1/metrics/ray_wrappers.py, ray dashboard reporter_agent.py). Names as Ray 2.56.0's own Serve LLM
+        # dashboard queries them (ray/dashboard/modules/metrics/dashboards/serve_llm_dashboard_panels.py).
+        "ray_vllm_num_requests_running",
+        "ray_vllm_num_requests_waiting",
+        "ray_vllm_kv_cache_usage_perc",
+        "ray_vllm_prompt_tokens_total",
+        "ray_vllm_generation_tokens_total",
+        "ray_vllm_request_success_total",
+        "ray_vllm_prefix_cache_hits_total",
+        "ray_vllm_prefix_cache_queries_total",
+        # Ray Serve's replica health gauge (serve/_private/deployment_state.py), labels application/deployment/replica
+        "ray_serve_deployment_replica_healthy",
+    }
+    | _histogram("ray_vllm_time_to_first_token_seconds")
+)
+"""RayService models' engine metrics (Ray 2.56.0, the `ray-llm` image)."""
+
 DCGM_METRICS: frozenset[str] = frozenset(
     {
         # dcgm-exporter default-counters.csv as shipped with chart 4.8.2 (documented in its values.yaml)
@@ -126,10 +146,40 @@ PROMETHEUS_METRICS: frozenset[str] = frozenset({"up", "ALERTS"})
 
 TTFT_SLO_SERIES = "gpu_platform:ttft_p95_slo_seconds"
 """Recorded per-model TTFT SLO (label `model_name`), written by :func:`model_slo_rules`."""
-PLATFORM_RECORDED_METRICS: frozenset[str] = frozenset({TTFT_SLO_SERIES})
+# One series per signal for every model, whatever its backend: vLLM's own names (KServe, Deployment) or Ray's
+# (RayService). Alerts and dashboards read these, so a RayService model is never invisible to them.
+MODEL_WAITING = "gpu_platform:model_requests_waiting:sum"
+MODEL_RUNNING = "gpu_platform:model_requests_running:sum"
+MODEL_KV_CACHE = "gpu_platform:model_kv_cache_usage:max"
+MODEL_TTFT_BUCKET = "gpu_platform:model_ttft_seconds_bucket:rate5m"
+MODEL_GENERATION = "gpu_platform:model_generation_tokens:rate5m"
+PLATFORM_RECORDED_METRICS: frozenset[str] = frozenset(
+    {TTFT_SLO_SERIES, MODEL_WAITING, MODEL_RUNNING, MODEL_KV_CACHE, MODEL_TTFT_BUCKET, MODEL_GENERATION}
+)
+
+
+def model_signal_rules() -> list[dict[str, Any]]:
+    """Recording rules that merge each signal's vLLM and Ray Serve names into one series per model."""
+    by = "namespace, model_name"
+
+    def either(agg: str, vllm: str, ray: str, labels: str = by) -> str:
+        return f"{agg} by ({labels}) ({vllm}) or {agg} by ({labels}) ({ray})"
+
+    return [
+        {"record": MODEL_WAITING, "expr": either("sum", "vllm:num_requests_waiting", "ray_vllm_num_requests_waiting")},
+        {"record": MODEL_RUNNING, "expr": either("sum", "vllm:num_requests_running", "ray_vllm_num_requests_running")},
+        {"record": MODEL_KV_CACHE, "expr": either("max", "vllm:kv_cache_usage_perc", "ray_vllm_kv_cache_usage_perc",
+                                                  f"{by}, pod")},
+        {"record": MODEL_TTFT_BUCKET, "expr": either(
+            "sum", "rate(vllm:time_to_first_token_seconds_bucket[5m])",
+            "rate(ray_vllm_time_to_first_token_seconds_bucket[5m])", f"{by}, le")},
+        {"record": MODEL_GENERATION, "expr": either(
+            "sum", "rate(vllm:generation_tokens_total[5m])", "rate(ray_vllm_generation_tokens_total[5m])")},
+    ]
 
 KNOWN_METRICS: dict[str, frozenset[str]] = {
     "vllm": VLLM_METRICS,
+    "ray-vllm": RAY_VLLM_METRICS,
     "dcgm": DCGM_METRICS,
     "karpenter": KARPENTER_METRICS,
     "kube-state-metrics": KUBE_STATE_METRICS,
@@ -304,16 +354,19 @@ def vllm_dashboard() -> dict[str, Any]:
     by = "model_name"
     rate = "[$__rate_interval]"
     panels = [
-        _panel(1, "Requests running", [(f"sum by ({by}) (vllm:num_requests_running{{{sel}}})", "{{model_name}}")]),
-        _panel(2, "Requests waiting", [(f"sum by ({by}) (vllm:num_requests_waiting{{{sel}}})", "{{model_name}}")],
+        # Panels 1-3, 5 and 6 read the recorded model signals: every backend, RayService included.
+        _panel(1, "Requests running", [(f"sum by ({by}) ({MODEL_RUNNING}{{{sel}}})", "{{model_name}}")]),
+        _panel(2, "Requests waiting", [(f"sum by ({by}) ({MODEL_WAITING}{{{sel}}})", "{{model_name}}")],
                description="Requests queued for a batch slot; sustained growth means too few replicas."),
-        _panel(3, "Time to first token", _quantiles("vllm:time_to_first_token_seconds", sel), unit="s"),
+        _panel(3, "Time to first token",
+               [(f"histogram_quantile({q}, sum by (le, {by}) ({MODEL_TTFT_BUCKET}{{{sel}}}))", f"p{int(q * 100)} {{{{{by}}}}}")
+                for q in (0.5, 0.95, 0.99)], unit="s"),
         _panel(4, "Inter-token latency", _quantiles("vllm:inter_token_latency_seconds", sel), unit="s"),
         _panel(5, "KV cache usage per engine",
-               [(f"max by ({by}, pod) (vllm:kv_cache_usage_perc{{{sel}}})", "{{model_name}} {{pod}}")],
+               [(f"max by ({by}, pod) ({MODEL_KV_CACHE}{{{sel}}})", "{{model_name}} {{pod}}")],
                unit="percentunit"),
         _panel(6, "Tokens per second",
-               [(f"sum by ({by}) (rate(vllm:generation_tokens_total{{{sel}}}{rate}))", "generated {{model_name}}"),
+               [(f"sum by ({by}) ({MODEL_GENERATION}{{{sel}}})", "generated {{model_name}}"),
                 (f"sum by ({by}) (rate(vllm:prompt_tokens_total{{{sel}}}{rate}))", "prompt {{model_name}}")],
                unit="tps"),
         _panel(7, "End-to-end latency", _quantiles("vllm:e2e_request_latency_seconds", sel), unit="s"),
@@ -331,7 +384,7 @@ def vllm_dashboard() -> dict[str, Any]:
         "gpu-platform-vllm",
         "GPU platform / vLLM models",
         ["vllm", "llm"],
-        [_query_variable("model", "Model", "label_values(vllm:num_requests_running, model_name)")],
+        [_query_variable("model", "Model", f"label_values({MODEL_RUNNING}, model_name)")],
         panels,
     )
 
@@ -372,10 +425,9 @@ def _alert(name: str, expr: str, for_: str, severity: str, summary: str, descrip
 
 def ttft_slo_expr(default_slo_seconds: float, window: str = "5m") -> str:
     """p95 TTFT per model above its SLO: the recorded per-model SLO where one exists, else the default."""
-    p95 = (
-        "histogram_quantile(0.95, sum by (le, model_name) "
-        f"(rate(vllm:time_to_first_token_seconds_bucket[{window}])))"
-    )
+    if window != "5m":
+        raise ValueError(f"the TTFT signal is recorded over 5m ({MODEL_TTFT_BUCKET}); got {window}")
+    p95 = f"histogram_quantile(0.95, sum by (le, model_name) ({MODEL_TTFT_BUCKET}))"
     return (
         f"({p95} > on (model_name) group_left () {TTFT_SLO_SERIES})\n"
         f"or\n"
@@ -422,11 +474,11 @@ def alert_groups(alerts: AlertingSpec) -> list[dict[str, Any]]:
     ]
     vllm = [
         _alert("VLLMQueueBuildingUp",
-               f"sum by (namespace, model_name) (vllm:num_requests_waiting) > {alerts.queue_waiting_requests}", f,
+               f"{MODEL_WAITING} > {alerts.queue_waiting_requests}", f,
                "warning", "{{ $value }} requests waiting for model {{ $labels.model_name }}",
                "Requests queue for batch slots: add replicas or check that the autoscaler can get GPU nodes."),
         _alert("VLLMKVCacheNearFull",
-               f"max by (namespace, model_name, pod) (vllm:kv_cache_usage_perc) > {_num(alerts.kv_cache_usage_ratio)}",
+               f"{MODEL_KV_CACHE} > {_num(alerts.kv_cache_usage_ratio)}",
                f, "warning", "KV cache of {{ $labels.pod }} ({{ $labels.model_name }}) at {{ $value | humanizePercentage }}",
                "A full KV cache forces queueing and preemption; scale out or lower max-num-seqs/max-model-len."),
         _alert("VLLMTimeToFirstTokenSLO", ttft_slo_expr(alerts.ttft_p95_slo_seconds), f, "warning",
@@ -444,6 +496,11 @@ def alert_groups(alerts: AlertingSpec) -> list[dict[str, Any]]:
                f'and on (namespace, deployment) kube_deployment_spec_replicas > 0', "5m", "critical",
                "{{ $labels.namespace }}/{{ $labels.deployment }} has no available replica",
                "The model serves nothing; the gateway is on its fallback chain for it."),
+        # RayService models have no predictor Deployment: Ray Serve reports each replica's health itself.
+        _alert("RayServeModelUnavailable",
+               "sum by (namespace, application) (ray_serve_deployment_replica_healthy) == 0", "5m", "critical",
+               "Ray Serve application {{ $labels.namespace }}/{{ $labels.application }} has no healthy replica",
+               "The RayService model serves nothing; the gateway is on its fallback chain for it."),
     ]
     karpenter = [
         _alert("KarpenterCloudProviderErrors",
@@ -460,6 +517,7 @@ def alert_groups(alerts: AlertingSpec) -> list[dict[str, Any]]:
                "Karpenter will not launch beyond the limit; raise it or expect Pending pods."),
     ]
     return [
+        {"name": "gpu-platform.model-signals", "rules": model_signal_rules()},
         {"name": "gpu-platform.gpu", "rules": gpu},
         {"name": "gpu-platform.vllm", "rules": vllm},
         {"name": "gpu-platform.models", "rules": models},

@@ -98,13 +98,35 @@ def test_dashboards_cover_the_required_signals():
         assert metric in gpu, metric
     assert "by (namespace, pod)" in gpu  # per-pod views
     vllm = " ".join(obs.promql_expressions(obs.vllm_dashboard()))
-    for metric in ("vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:time_to_first_token_seconds_bucket",
-                   "vllm:inter_token_latency_seconds_bucket", "vllm:kv_cache_usage_perc",
-                   "vllm:generation_tokens_total"):
-        assert metric in vllm, metric
+    # Recorded model signals expand into the raw series they read: both vLLM's and Ray Serve's names.
+    recorded = {r["record"]: r["expr"] for r in obs.model_signal_rules()}
+    expanded = vllm + " " + " ".join(expr for name, expr in recorded.items() if name in vllm)
+    for metric in ("num_requests_running", "num_requests_waiting", "time_to_first_token_seconds_bucket",
+                   "kv_cache_usage_perc", "generation_tokens_total"):
+        assert f"vllm:{metric}" in expanded and f"ray_vllm_{metric}" in expanded, metric
+    assert "vllm:inter_token_latency_seconds_bucket" in vllm
     assert all("model_name" in e for e in obs.promql_expressions(obs.vllm_dashboard()))  # per model
     for q in ("0.5", "0.95", "0.99"):
-        assert f"histogram_quantile({q}, sum by (le, model_name) (rate(vllm:time_to_first_token" in vllm
+        assert f"histogram_quantile({q}, sum by (le, model_name) (gpu_platform:model_ttft_seconds_bucket:rate5m" in vllm
+
+
+def test_every_model_signal_merges_the_vllm_and_ray_serve_names():
+    """Under Ray Serve LLM the engine's `vllm:num_requests_waiting` arrives as `ray_vllm_num_requests_waiting`
+    (':' replaced, `ray_` prefixed: Ray 2.56.0's serve_llm_dashboard_panels.py queries these names), so every
+    signal alerts and dashboards read must exist under both."""
+    for rule in obs.model_signal_rules():
+        names = set(metric_names(rule["expr"]))
+        vllm = {n for n in names if n.startswith("vllm:")}
+        ray = {n for n in names if n.startswith("ray_vllm_")}
+        assert len(vllm) == len(ray) == 1, rule
+        assert vllm.pop()[len("vllm:"):] == ray.pop()[len("ray_vllm_"):]
+        assert rule["expr"].count(" or ") == 1
+    rule = obs.platform_rules(AlertingSpec())
+    alerts = {r["alert"]: r["expr"] for g in rule["spec"]["groups"] for r in g["rules"] if "alert" in r}
+    for alert, signal in (("VLLMQueueBuildingUp", obs.MODEL_WAITING), ("VLLMKVCacheNearFull", obs.MODEL_KV_CACHE),
+                          ("VLLMTimeToFirstTokenSLO", obs.MODEL_TTFT_BUCKET)):
+        assert signal in alerts[alert]
+    assert "ray_serve_deployment_replica_healthy" in alerts["RayServeModelUnavailable"]
 
 
 def test_dashboard_panels_do_not_overlap_and_have_unique_ids():
@@ -152,7 +174,7 @@ def test_rules_validate_and_parse_for_any_thresholds(alerts):
     for expr in obs.promql_expressions(rule):
         assert set(metric_names(expr)) <= obs.known_metric_names()
     # Thresholds from the spec end up in the expressions.
-    exprs = {r["alert"]: r["expr"] for g in rule["spec"]["groups"] for r in g["rules"]}
+    exprs = {r["alert"]: r["expr"] for g in rule["spec"]["groups"] for r in g["rules"] if "alert" in r}
     assert exprs["GPUTemperatureHigh"].endswith(f"> {alerts.gpu_temperature_celsius}")
     assert exprs["VLLMQueueBuildingUp"].endswith(f"> {alerts.queue_waiting_requests}")
     assert exprs["VLLMTimeToFirstTokenSLO"].endswith(f"> {format(alerts.ttft_p95_slo_seconds, 'g')})")
@@ -160,7 +182,7 @@ def test_rules_validate_and_parse_for_any_thresholds(alerts):
 
 def test_required_alerts_exist_with_severity_and_text():
     rule = obs.platform_rules(AlertingSpec())
-    alerts = {r["alert"]: r for g in rule["spec"]["groups"] for r in g["rules"]}
+    alerts = {r["alert"]: r for g in rule["spec"]["groups"] for r in g["rules"] if "alert" in r}
     required = {
         "GPUXidError", "GPUFatalXidError", "GPUTemperatureHigh", "GPUMemoryPressure", "DCGMExporterDown",
         "VLLMQueueBuildingUp", "VLLMKVCacheNearFull", "VLLMTimeToFirstTokenSLO", "ModelReplicasUnavailable",
