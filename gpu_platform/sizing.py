@@ -321,6 +321,29 @@ def offered_instances(platform: object) -> Offered:
     return out
 
 
+def class_gpu_capacity(platform: object, gpu_class: str) -> Optional[int]:
+    """Whole GPUs the platform's pools of ``gpu_class`` may run at once (spot and on-demand fallback ceilings
+    together), or None when the platform declares no pools (nothing bounds it here)."""
+    gpu = getattr(platform, "gpu", None)
+    pools = getattr(gpu, "node_pools", None) if gpu is not None else None
+    if not pools:
+        return None
+    total = 0
+    for pool in pools:
+        if pool.gpu_class.value != gpu_class or getattr(pool, "mig", None) is not None:
+            continue
+        total += pool.limits.gpus
+        if pool.capacity.value == "spot_with_on_demand_fallback":
+            total += pool.limits.on_demand_gpus if pool.limits.on_demand_gpus is not None else pool.limits.gpus
+    return total
+
+
+def ray_new_cluster_fits(sizing: "Sizing", capacity: Optional[int]) -> bool:
+    """Whether a RayService upgrade can run a second full cluster beside the first (KubeRay's NewCluster strategy
+    keeps the old cluster serving until the new one is ready, so both exist at max replicas)."""
+    return capacity is None or 2 * sizing.max_replicas * sizing.gpus_per_replica <= capacity
+
+
 def time_sliced_classes(platform: object) -> set[str]:
     """GPU classes whose pool shares each GPU by time-slicing (vLLM then shares the GPU's memory)."""
     gpu = getattr(platform, "gpu", None)

@@ -842,7 +842,26 @@ def serve_config(spec: ModelSpec, sizing: Sizing, environment: str) -> str:
     return yaml.safe_dump(config, sort_keys=False)
 
 
-def ray_service(spec: ModelSpec, sizing: Sizing, *, environment: str, region: str, hf_secret: Optional[str]) -> dict[str, Any]:
+def ray_upgrade_strategy(new_cluster_fits: bool) -> dict[str, str]:
+    """How KubeRay 1.7 rolls a RayService change (rayservice_types.go; the default is NewCluster).
+
+    NewCluster starts a second, complete cluster and switches traffic once it serves: zero downtime, but twice the
+    GPUs at max replicas. Where the pools cannot hold two clusters, that second cluster never schedules and the
+    upgrade waits forever, so `None`: serve-config changes (model args, autoscaling) apply in place, and a change to
+    the cluster itself (image, resources, node shape) needs the RayService recreated (the plan warns).
+    """
+    return {"type": "NewCluster" if new_cluster_fits else "None"}
+
+
+def ray_service(
+    spec: ModelSpec,
+    sizing: Sizing,
+    *,
+    environment: str,
+    region: str,
+    hf_secret: Optional[str],
+    new_cluster_fits: bool = True,
+) -> dict[str, Any]:
     """KubeRay RayService: a CPU head and one multi-host worker group per replica (one pod per pipeline stage)."""
     img = image("ray-llm").ref
     a = spec.autoscaling
@@ -897,6 +916,7 @@ def ray_service(spec: ModelSpec, sizing: Sizing, *, environment: str, region: st
             annotations=await_annotations(sizing, min_replicas=a.min_replicas),
         ),
         "spec": {
+            "upgradeStrategy": ray_upgrade_strategy(new_cluster_fits),
             "serveConfigV2": serve_config(spec, sizing, environment),
             "rayClusterConfig": {
                 "rayVersion": RAY_VERSION,
@@ -1033,11 +1053,13 @@ def render_model(
     wake: Optional[str] = None,
     with_hf_token: bool = False,
     monitor: bool = True,
+    ray_new_cluster_fits: bool = True,
 ) -> RenderedModel:
     """All objects for one model on the backend sizing chose.
 
     ``monitor``: add the PodMonitor that feeds Prometheus the vLLM metrics the KEDA triggers, dashboards and alerts
     read (needs the Prometheus Operator CRDs, so the component passes False when monitoring is off).
+    ``ray_new_cluster_fits``: the pools can run a second full RayService cluster during an upgrade.
     """
     out = RenderedModel()
     ns = spec.namespace
@@ -1123,7 +1145,8 @@ def render_model(
             ]
     elif backend is Backend.RAYSERVICE:
         out.objects += [
-            ("rayservice", ray_service(spec, sizing, environment=environment, region=region, hf_secret=hf_secret)),
+            ("rayservice", ray_service(spec, sizing, environment=environment, region=region, hf_secret=hf_secret,
+                                       new_cluster_fits=ray_new_cluster_fits)),
             ("ray-policy", ray_internal_policy(spec)),
         ]
     else:  # pragma: no cover - sizing always resolves AUTO

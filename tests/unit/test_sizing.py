@@ -270,3 +270,25 @@ def test_the_streamer_buffer_fits_inside_the_pod_memory_limit():
     assert (s.instance_type, s.memory_gib, s.shm_gib, s.streamer_memory_gib) == ("g6e.xlarge", 25, 4, 8)
     # Buffer + /dev/shm + the processes stay under the pod's memory limit.
     assert s.streamer_memory_gib + s.shm_gib + 5 <= s.memory_gib
+
+
+def test_a_second_ray_cluster_fits_only_within_the_pools_gpu_ceilings():
+    """KubeRay's default RayService upgrade (NewCluster) runs a second full cluster until the new one serves.
+    By hand: prod's h100 pool (on_demand, 16 GPUs) vs llama-405b at 1 replica × 16 GPUs -> 32 > 16: does not fit;
+    a spot+fallback l40s pool of 8 + 8 holds two clusters of 1 replica × 8 GPUs."""
+    from gpu_platform.sizing import class_gpu_capacity, ray_new_cluster_fits
+
+    platform = PlatformSpec.model_validate({
+        "environment": "dev", "region": "us-east-1", "cluster": {"name": "gpu-test"},
+        "gpu": {"node_pools": [
+            {"name": "h100", "gpu_class": "h100", "capacity": "on_demand", "min_gpus_per_node": 8,
+             "limits": {"gpus": 16}},
+            {"name": "l40s", "gpu_class": "l40s", "limits": {"gpus": 8, "on_demand_gpus": 8}},
+        ]},
+    })
+    assert class_gpu_capacity(platform, "h100") == 16 and class_gpu_capacity(platform, "l40s") == 16
+    big = size_model(ModelSpec(name="b", model="s3://weights/llama-3.1-405b-instruct", gpu_class="h100",
+                               autoscaling={"min_replicas": 1, "max_replicas": 1}))
+    assert big.gpus_per_replica == 16
+    assert not ray_new_cluster_fits(big, class_gpu_capacity(platform, "h100"))
+    assert ray_new_cluster_fits(big, None)  # no pools declared: nothing bounds it here
