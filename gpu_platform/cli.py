@@ -35,14 +35,18 @@ def _print_problems(exc) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .config import load_stack
+    from .config import PROJECT, check_secrets, load_stack
     from .spec import SpecError
 
     try:
         cfg, spec = load_stack(args.stack)
+        missing = check_secrets(cfg, spec)
     except SpecError as exc:
         return _print_problems(exc)
     out.print(f"[green]✓[/] {cfg.path}: valid ({spec.environment.value}, cluster {spec.cluster.name}, {spec.region})")
+    for need in missing:
+        out.print(f"[yellow]secret not set:[/] {PROJECT}:{need.key} ({need.field}); before `pulumi up` run "
+                  f"`{need.command}`", markup=True)
     return EXIT_OK
 
 

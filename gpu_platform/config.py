@@ -144,6 +144,55 @@ def load_stack(stack: str, root: Optional[Path] = None) -> tuple[StackConfig, Pl
     return cfg, platform_from_config(cfg.values, source=str(cfg.path))
 
 
+@dataclass(frozen=True)
+class SecretNeed:
+    """A secret the stack's program reads from config: the key, the spec field that names it, and the command."""
+
+    key: str
+    field: str
+    stack: str
+
+    @property
+    def command(self) -> str:
+        return f"pulumi config set --secret {self.key} <value> -s {self.stack}"
+
+
+def secrets_needed(spec: PlatformSpec, stack: str) -> list[SecretNeed]:
+    """Every `gpu-platform:` config secret the program will read for ``spec`` (API keys, Hugging Face tokens)."""
+    from .spec.fallback import API_KEY_PROVIDERS
+
+    needs: list[SecretNeed] = []
+    if spec.fallback.enabled:
+        used = sorted({m.provider for m in spec.fallback.external_models if m.provider in API_KEY_PROVIDERS},
+                      key=lambda p: p.value)
+        for provider in used:
+            key = spec.fallback.providers.secret_key(provider)
+            if key:
+                needs.append(SecretNeed(key, f"fallback.providers.{provider.value}.api_key_secret", stack))
+    for i, m in enumerate(spec.models):
+        if m.source.hf_token_config_key:
+            needs.append(SecretNeed(m.source.hf_token_config_key, f"models[{i}].source.hf_token_config_key", stack))
+    return needs
+
+
+def check_secrets(cfg: StackConfig, spec: PlatformSpec) -> list[SecretNeed]:
+    """The secrets the stack file does not set yet (to report, with the command to run). A needed secret written
+    in plain text is refused: Pulumi would keep it unencrypted in the stack file and in state."""
+    missing, plain = [], []
+    for need in secrets_needed(spec, cfg.name):
+        full = f"{PROJECT}:{need.key}"
+        if full in cfg.secret_keys:
+            continue
+        (plain if full in cfg.values else missing).append(need)
+    if plain:
+        raise SpecError(
+            [(f"{PROJECT}:{n.key}", f"is plain text but must be a secret ({n.field}); remove it and run "
+                                   f"`{n.command}`") for n in plain],
+            source=str(cfg.path),
+        )
+    return missing
+
+
 def load_from_pulumi() -> PlatformSpec:
     """Inside a Pulumi program: validate the stack's config, failing cleanly (no traceback) when it is invalid."""
     import pulumi

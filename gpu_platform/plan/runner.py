@@ -6,7 +6,15 @@ import runpy
 from pathlib import Path
 from typing import Optional
 
-from ..config import PROJECT, StackConfig, find_project_root, load_stack
+from ..config import (
+    PROJECT,
+    SECRET_PLACEHOLDER,
+    SecretNeed,
+    StackConfig,
+    check_secrets,
+    find_project_root,
+    load_stack,
+)
 from .engine import Plan, run_program
 
 
@@ -23,12 +31,22 @@ def program_for(root: Optional[Path]):
 def run_stack(stack: str, root: Optional[Path] = None) -> tuple[StackConfig, Plan]:
     """Validate stack ``stack`` (name or path) and plan it. Raises ``SpecError`` before anything is registered."""
     root = root or find_project_root()
-    cfg, _spec = load_stack(stack, root)
+    cfg, spec = load_stack(stack, root)
+    missing = check_secrets(cfg, spec)
+    # Offline, a secret the stack does not set yet plans as a placeholder (secrets are never committed); the plan
+    # says which ones `pulumi up` will need.
+    filled = {f"{PROJECT}:{n.key}": SECRET_PLACEHOLDER for n in missing}
     plan = run_program(
         program_for(root),
         project=PROJECT,
         stack=cfg.name,
-        config=cfg.values,
-        secret_keys=cfg.secret_keys,
+        config={**cfg.values, **filled},
+        secret_keys=(*cfg.secret_keys, *filled),
     )
+    plan.warnings.extend(secret_warning(n) for n in missing)
     return cfg, plan
+
+
+def secret_warning(need: SecretNeed) -> str:
+    return (f"secret {PROJECT}:{need.key} is not set ({need.field}); planned with a placeholder. Before `pulumi up`, "
+            f"run `{need.command}`")

@@ -147,3 +147,49 @@ def test_a_wrong_enum_value_is_echoed(tmp_path, capsys):
     path = write_stack(tmp_path, {**MINIMAL, "environment": "production"})
     assert main(["validate", "--stack", str(path)]) == 2
     assert "environment: Input should be 'dev', 'staging' or 'prod' (got 'production')" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------------ secrets
+def _stack_with(tmp_path, extra: str):
+    import yaml as _yaml
+
+    doc = _yaml.safe_load((REPO / "stacks" / "Pulumi.dev.yaml").read_text())
+    text = _yaml.safe_dump(doc, sort_keys=False) + extra
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_validate_lists_every_secret_the_stack_still_needs_with_the_command(tmp_path, capsys):
+    from gpu_platform.cli import main
+
+    path = _stack_with(tmp_path, "")
+    assert main(["validate", "--stack", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert ("secret not set: gpu-platform:openrouterApiKey (fallback.providers.openrouter.api_key_secret); before "
+            "`pulumi up` run `pulumi config set --secret openrouterApiKey <value> -s dev`") in out.replace("\n", " ")
+
+
+def test_a_secret_written_in_plain_text_is_refused(tmp_path, capsys):
+    from gpu_platform.cli import main
+
+    path = _stack_with(tmp_path, "  gpu-platform:openrouterApiKey: sk-or-plaintext\n")
+    assert main(["validate", "--stack", str(path)]) == 2
+    err = capsys.readouterr().err.replace("\n", " ")
+    assert "gpu-platform:openrouterApiKey: is plain text but must be a secret" in err
+    assert "sk-or-plaintext" not in err
+
+
+def test_a_set_secret_is_not_reported(tmp_path, capsys):
+    from gpu_platform.cli import main
+
+    path = _stack_with(tmp_path, "  gpu-platform:openrouterApiKey:\n    secure: AAABAKf0b3e1aW5jb3JyZWN0\n")
+    assert main(["validate", "--stack", str(path)]) == 0
+    assert "secret not set" not in capsys.readouterr().out
+
+
+def test_committed_stacks_hold_no_secure_values():
+    """`secure:` values must be ciphertexts of the stack's own secrets provider; a committed placeholder is not one,
+    and the Pulumi CLI decrypts all config before the program runs, so it would stop every `up`."""
+    for path in (REPO / "stacks").glob("Pulumi.*.yaml"):
+        assert "secure:" not in path.read_text(), path
