@@ -35,8 +35,14 @@ def pod_identity_role(
     inline_policy: Optional[pulumi.Input[str]] = None,
     managed_policies: Sequence[str] = (),
     tags: Optional[dict[str, str]] = None,
-) -> tuple[aws.iam.Role, aws.eks.PodIdentityAssociation]:
-    """An IAM role for one Kubernetes service account through EKS Pod Identity (no static keys, no IRSA OIDC)."""
+    associate: bool = True,
+) -> tuple[aws.iam.Role, Optional[aws.eks.PodIdentityAssociation]]:
+    """An IAM role for one Kubernetes service account through EKS Pod Identity (no static keys, no IRSA OIDC).
+
+    ``associate=False`` when something else owns the association (an EKS add-on's `pod_identity_associations`):
+    EKS allows one association per (namespace, service account) and refuses a second ("Association already
+    exists"), which would stop `pulumi up` at that add-on and everything after it.
+    """
     opts = pulumi.ResourceOptions(parent=parent)
     role = aws.iam.Role(
         f"{name}-role",
@@ -48,6 +54,8 @@ def pod_identity_role(
     if inline_policy is not None:
         aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=inline_policy, opts=opts)
     attach_managed_policies(name, role, managed_policies, parent)
+    if not associate:
+        return role, None
     association = aws.eks.PodIdentityAssociation(
         f"{name}-pod-identity",
         cluster_name=cluster_name,

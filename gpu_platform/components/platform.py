@@ -297,6 +297,7 @@ class GpuPlatform(pulumi.ComponentResource):
             parent=self,
             managed_policies=["service-role/AmazonEBSCSIDriverPolicy"],
             tags=tags,
+            associate=False,  # the add-on below owns the association
         )
         ebs_csi = aws.eks.Addon(
             f"{name}-aws-ebs-csi-driver",

@@ -42,3 +42,23 @@ def test_check_command_exit_codes(stack_name, tmp_path, capsys):
     # A written plan can be checked without planning again (what CI does with the PR's plan).
     assert main(["plan", "--stack", stack_name, "--out", str(tmp_path / "p")]) == 0
     assert main(["check", "--plan", str(tmp_path / "p")]) == 0
+
+
+# EKS add-ons install into kube-system (the EKS add-on docs); their pod_identity_associations name only the account.
+_ADDON_NAMESPACE = {"aws-ebs-csi-driver": "kube-system", "vpc-cni": "kube-system", "coredns": "kube-system"}
+
+
+def test_one_pod_identity_association_per_service_account(stack):
+    """EKS allows one Pod Identity association per (namespace, service account) and refuses a second ("Association
+    already exists"): the EBS CSI add-on's own association and a standalone one stopped `pulumi up` at the add-on."""
+    _cfg, plan = planned(stack)
+    owners: dict[tuple[str, str], list[str]] = {}
+    for r in plan.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation"):
+        owners.setdefault((r.inputs["namespace"], r.inputs["serviceAccount"]), []).append(r.urn)
+    for r in plan.by_type("aws:eks/addon:Addon"):
+        for assoc in r.inputs.get("podIdentityAssociations") or []:
+            key = (_ADDON_NAMESPACE[r.inputs["addonName"]], assoc["serviceAccount"])
+            owners.setdefault(key, []).append(r.urn)
+    assert ("kube-system", "ebs-csi-controller-sa") in owners
+    duplicated = {k: v for k, v in owners.items() if len(v) > 1}
+    assert not duplicated, duplicated
