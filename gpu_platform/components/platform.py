@@ -211,6 +211,9 @@ class GpuPlatform(pulumi.ComponentResource):
             private_subnet_ids=network.private_subnet_ids,
             node_associate_public_ip_address=False,
             skip_default_node_group=True,
+            # The model namespaces' default-deny NetworkPolicies are enforced only when the VPC CNI's network policy
+            # agent is on (EKS docs, cni-network-policy: off by default); without it they are decoration.
+            vpc_cni_options=eks.VpcCniOptionsArgs(enable_network_policy=True),
             authentication_mode=eks.AuthenticationMode.API,
             access_entries=rc.access_entries(spec),
             create_oidc_provider=True,

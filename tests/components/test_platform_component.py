@@ -159,3 +159,15 @@ def test_a_spec_with_models_is_refused_naming_the_components_to_use():
     assert [u for u in info.value.registered if "GpuPlatform" in u] == []
     plan = run_program(lambda: GpuPlatform("p", spec.platform_only()), stack="dev")
     assert plan.by_type("gpu-platform:index:GpuPlatform")
+
+
+def test_network_policies_are_enforced_by_the_vpc_cni():
+    """EKS enforces NetworkPolicy only with the VPC CNI's enableNetworkPolicy (off by default); every stack renders
+    default-deny policies for its model namespace, so the cluster must turn enforcement on."""
+    from stack_plans_path import planned_stack
+
+    for stack in ("dev", "prod"):
+        plan = planned_stack(stack)
+        [cluster] = plan.by_type("eks:index:Cluster")
+        assert cluster.inputs["vpcCniOptions"]["enableNetworkPolicy"] is True
+        assert plan.manifests("NetworkPolicy")
