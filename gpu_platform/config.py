@@ -12,6 +12,7 @@ from typing import Any, Mapping, Optional
 
 import yaml
 
+from . import stack_yaml
 from .spec import PlatformSpec
 from .spec._base import SpecError, validate_spec
 
@@ -96,12 +97,9 @@ def read_stack_file(stack: str, root: Optional[Path] = None) -> StackConfig:
     except OSError as exc:
         raise SpecError([("", f"cannot read the stack file: {exc.strerror or exc}")], source=where) from None
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError([("", f"broken YAML{at}: {problem}")], source=where) from None
+        doc = stack_yaml.load(text)
+    except stack_yaml.StackYamlError as exc:
+        raise SpecError([(exc.path, exc.message)], source=where) from None
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
