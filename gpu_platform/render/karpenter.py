@@ -426,10 +426,14 @@ def controller_values(spec: PlatformSpec) -> dict[str, Any]:
         # Karpenter must not run on nodes it manages: pin it to the managed system node group.
         "nodeSelector": {"kubernetes.io/os": "linux", NODE_ROLE_LABEL: SYSTEM_ROLE},
         "controller": {
+            # The controller finds its Region through IMDS unless told; the system nodes allow pods one hop to IMDS
+            # (hop limit 1, so pods cannot reach node credentials), which a pod on the pod network never gets.
+            # The chart documents exactly this override (values.yaml controller.env: AWS_REGION).
+            "env": [{"name": "AWS_REGION", "value": spec.region}],
             "resources": {
                 "requests": {"cpu": "500m", "memory": "1Gi"},
                 "limits": {"memory": "1Gi"},
-            }
+            },
         },
     }
 

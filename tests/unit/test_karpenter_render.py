@@ -216,6 +216,16 @@ def test_controller_values_use_only_chart_keys_and_run_on_system_nodes():
     assert values["settings"]["interruptionQueue"] == rk.queue_name("gpu-test")
     assert values["nodeSelector"][NODE_ROLE_LABEL] == SYSTEM_ROLE
     assert values["serviceAccount"]["name"] == rk.SERVICE_ACCOUNT
+    # The Pod Identity association is for this account, so the chart must create it under that name.
+    assert values["serviceAccount"]["create"] is True
+
+
+def test_the_controller_is_told_its_region():
+    """With IMDS one hop away (hop limit 1 on the system nodes) a pod cannot discover its Region; the chart's own
+    documented override is controller.env AWS_REGION (karpenter 1.14.1 values.yaml)."""
+    values = rk.controller_values(FULL)
+    assert {"name": "AWS_REGION", "value": FULL.region} in values["controller"]["env"]
+    assert FULL.region == "us-west-2"
 
 
 def test_controller_replicas_fit_the_system_group():
