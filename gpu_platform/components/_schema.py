@@ -188,7 +188,7 @@ class ClusterSpec:
     """The EKS control plane."""
 
     name: str
-    """EKS cluster name; also names the Karpenter queue and IAM roles. Lowercase, 3–40 characters."""
+    """EKS cluster name; also names the Karpenter queue and IAM roles. Lowercase, 3–30 characters."""
     kubernetes_version: Optional[str]
     """Kubernetes minor version (`1.34`). Supported: see `SUPPORTED_KUBERNETES_VERSIONS`."""
     endpoint: Optional[EndpointAccessSpec]

@@ -244,11 +244,16 @@ class SystemNodeGroupSpec(SpecModel):
         return self
 
 
+CLUSTER_NAME_MAX = 30
+"""The longest IAM role derived from the cluster name is `<cluster>-karpenter-controller-role` (+26) plus Pulumi's
+autoname suffix (+8): 30 + 34 = 64, IAM's limit (tests/stacks plans a 30-character name and checks every name)."""
+
+
 class ClusterSpec(SpecModel):
     """The EKS control plane."""
 
     name: str
-    """EKS cluster name; also names the Karpenter queue and IAM roles. Lowercase, 3–40 characters."""
+    """EKS cluster name; also names the Karpenter queue and IAM roles. Lowercase, 3–30 characters."""
     kubernetes_version: str = SUPPORTED_KUBERNETES_VERSIONS[-2]
     """Kubernetes minor version (`1.34`). Supported: see `SUPPORTED_KUBERNETES_VERSIONS`."""
     endpoint: EndpointAccessSpec = Field(default_factory=EndpointAccessSpec)
@@ -265,10 +270,11 @@ class ClusterSpec(SpecModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not (3 <= len(v) <= 40) or not _CLUSTER_NAME.match(v):
+        if not (3 <= len(v) <= CLUSTER_NAME_MAX) or not _CLUSTER_NAME.match(v):
             raise ValueError(
-                "must be 3–40 characters of lowercase letters, digits and '-', starting with a letter "
-                "(it prefixes IAM role and SQS queue names, which have length limits)"
+                f"must be 3–{CLUSTER_NAME_MAX} characters of lowercase letters, digits and '-', starting with a "
+                "letter (it prefixes IAM role names, which IAM caps at 64 characters after Pulumi's 8-character "
+                "autoname suffix)"
             )
         return v
 

@@ -62,3 +62,44 @@ def test_one_pod_identity_association_per_service_account(stack):
     assert ("kube-system", "ebs-csi-controller-sa") in owners
     duplicated = {k: v for k, v in owners.items() if len(v) > 1}
     assert not duplicated, duplicated
+
+
+# AWS name limits (IAM CreateRole RoleName 64, CreatePolicy PolicyName 128, EventBridge PutRule Name 64, SQS
+# QueueName 80) and pulumi's autonaming: a name derived from the logical name gets a '-' and 7 random hex characters.
+_NAME_LIMITS = {
+    "aws:iam/role:Role": 64, "aws:iam/policy:Policy": 128, "aws:cloudwatch/eventRule:EventRule": 64,
+    "aws:sqs/queue:Queue": 80,
+}
+_AUTONAME_SUFFIX = 8
+
+
+def test_the_longest_cluster_name_the_spec_accepts_fits_every_aws_name():
+    """pulumi-aws autonames roles `<logical>-<7 hex>`; a 40-character cluster name made the Karpenter controller's
+    role 74 characters, which IAM refuses. Plan prod with the longest name the spec allows."""
+    import yaml
+
+    from gpu_platform.plan.runner import run_stack
+    from gpu_platform.spec.platform import CLUSTER_NAME_MAX
+    from stack_plans import REPO
+
+    doc = yaml.safe_load((REPO / "stacks" / "Pulumi.prod.yaml").read_text())
+    doc["config"]["gpu-platform:platform"]["cluster"]["name"] = "g" * CLUSTER_NAME_MAX
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "Pulumi.longname.yaml"
+        path.write_text(yaml.safe_dump(doc))
+        _cfg, plan = run_stack(str(path), REPO)
+    checked = 0
+    for r in plan.resources:
+        limit = _NAME_LIMITS.get(r.type)
+        if limit is None:
+            continue
+        name = r.inputs.get("name") or (r.name + "x" * _AUTONAME_SUFFIX)
+        assert len(name) <= limit, f"{r.type} {name!r}: {len(name)} > {limit}"
+        checked += 1
+    # pulumi-eks names its cluster role after the component: `<logical>-eksRole-role` plus the autoname suffix.
+    [cluster] = plan.by_type("eks:index:Cluster")
+    assert len(f"{cluster.name}-eksRole-role") + _AUTONAME_SUFFIX <= 64
+    assert checked >= 10
