@@ -268,7 +268,9 @@ class GpuPlatform(pulumi.ComponentResource):
         system_nodes = aws.eks.NodeGroup(
             f"{name}-system",
             cluster_name=self.cluster_name,
-            node_group_name=f"{spec.cluster.name}-system",
+            # A prefix, not a fixed name: a change that replaces the group (instance types) then creates the new
+            # group before deleting the old one, so Karpenter and the webhooks always have somewhere to run.
+            node_group_name_prefix=f"{spec.cluster.name}-system-",
             node_role_arn=node_role.arn,
             subnet_ids=network.private_subnet_ids,
             launch_template={"id": launch_template.id, "version": launch_template.latest_version.apply(str)},

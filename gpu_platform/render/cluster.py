@@ -49,6 +49,9 @@ def system_node_group_args(spec: PlatformSpec) -> dict[str, Any]:
     """Shape of the managed controller node group (inputs to `aws.eks.NodeGroup`, camel-free snake_case)."""
     nodes = spec.system_nodes
     return {
+        # Follows the control plane: without it the group stays on the minor it was created with, and EKS refuses
+        # the next control-plane upgrade once nodes would lag too far (EKS version skew policy).
+        "version": spec.cluster.kubernetes_version,
         "ami_type": "AL2023_x86_64_STANDARD",
         "capacity_type": "SPOT" if nodes.capacity_type is CapacityType.SPOT else "ON_DEMAND",
         "instance_types": list(nodes.instance_types),

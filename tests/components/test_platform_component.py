@@ -171,3 +171,17 @@ def test_network_policies_are_enforced_by_the_vpc_cni():
         [cluster] = plan.by_type("eks:index:Cluster")
         assert cluster.inputs["vpcCniOptions"]["enableNetworkPolicy"] is True
         assert plan.manifests("NetworkPolicy")
+
+
+def test_the_system_node_group_follows_the_control_plane_and_is_replaced_before_it_is_removed():
+    """A NodeGroup without `version` stays on its first minor (EKS then refuses later control-plane upgrades); a
+    fixed `node_group_name` forces delete-before-create on replacement, leaving Karpenter and the webhooks nowhere
+    to run. A name prefix lets Pulumi create the new group first."""
+    from stack_plans_path import planned_stack
+
+    plan = planned_stack("prod")
+    [group] = plan.by_type("aws:eks/nodeGroup:NodeGroup")
+    [cluster] = plan.by_type("eks:index:Cluster")
+    assert group.inputs["version"] == cluster.inputs["version"] == "1.34"
+    assert "nodeGroupName" not in group.inputs
+    assert group.inputs["nodeGroupNamePrefix"] == "gpu-prod-system-"
