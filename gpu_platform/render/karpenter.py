@@ -573,13 +573,11 @@ def ec2_node_class(spec: PlatformSpec, plan: NodeClassPlan) -> dict[str, Any]:
         "role": node_role_name(cluster),
         "amiSelectorTerms": [{"alias": ami_alias(plan.family, plan.settings)}],
         "subnetSelectorTerms": [{"tags": {DISCOVERY_TAG: cluster}}],
-        # The discovery-tagged node security group carries pulumi-eks's control-plane rules; the EKS-created
-        # cluster security group (tagged by EKS itself) is the one the system node group uses, so Karpenter
-        # nodes and system nodes (CoreDNS, controllers) can reach each other.
-        "securityGroupSelectorTerms": [
-            {"tags": {DISCOVERY_TAG: cluster}},
-            {"tags": {"aws:eks:cluster-name": cluster}},
-        ],
+        # Only the EKS-created cluster security group, as the managed system node group uses: it admits the
+        # control plane and every other node of the cluster. pulumi-eks's node group is tagged
+        # kubernetes.io/cluster/<name> too, and a node with two such groups breaks the first LoadBalancer Service
+        # (the cloud provider needs exactly one tagged group per node to add its rules to).
+        "securityGroupSelectorTerms": [{"tags": {"aws:eks:cluster-name": cluster}}],
         "metadataOptions": {
             "httpEndpoint": "enabled",
             "httpProtocolIPv6": "disabled",

@@ -172,7 +172,9 @@ def test_node_classes_enforce_imdsv2_and_encrypted_gp3_and_discover_by_tags():
         assert s["metadataOptions"]["httpTokens"] == "required" and s["metadataOptions"]["httpPutResponseHopLimit"] == 1
         assert s["role"] == "KarpenterNodeRole-gpu-test"
         assert s["subnetSelectorTerms"] == [{"tags": {"karpenter.sh/discovery": "gpu-test"}}]
-        assert {"tags": {"karpenter.sh/discovery": "gpu-test"}} in s["securityGroupSelectorTerms"]
+        # Exactly one security group tagged kubernetes.io/cluster/<name> per node: the EKS cluster group (EKS tags
+        # it; the managed system nodes use it). The legacy cloud provider refuses a node with two for LB rules.
+        assert s["securityGroupSelectorTerms"] == [{"tags": {"aws:eks:cluster-name": "gpu-test"}}]
         for bdm in s["blockDeviceMappings"]:
             ebs = bdm["ebs"]
             assert ebs["volumeType"] == "gp3"
