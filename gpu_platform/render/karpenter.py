@@ -622,7 +622,24 @@ def gpu_pool_limits(pool: GpuNodePoolSpec, gpus: int) -> dict[str, str]:
     memory = pool.limits.memory_gib
     if memory is None:
         memory = math.ceil(gpus * max(i.memory_gib / i.gpus for i in instances))
-    return {"cpu": str(cpu), "memory": f"{memory}Gi", GPU_RESOURCE: str(gpus)}
+    return {"cpu": str(cpu), "memory": f"{memory}Gi", **advertised_gpu_limits(pool, gpus)}
+
+
+def advertised_gpu_limits(pool: GpuNodePoolSpec, gpus: int) -> dict[str, str]:
+    """The limit on what the pool's nodes *advertise* for ``gpus`` physical GPUs.
+
+    Karpenter counts a NodePool's usage from its nodes' capacity as the device plugin reports it, not from the
+    instance type: time-slicing advertises `replicas` × `nvidia.com/gpu` per GPU, MIG `single` one `nvidia.com/gpu`
+    per slice, and MIG `mixed` `nvidia.com/mig-<profile>` resources instead (device plugin 0.20 README). A limit in
+    physical GPUs would stop a time-sliced pool at a fraction of its intended size.
+    """
+    if pool.time_slicing is not None:
+        return {GPU_RESOURCE: str(gpus * pool.time_slicing.replicas)}
+    if pool.mig is not None:
+        if pool.mig.strategy.value == "single":
+            return {GPU_RESOURCE: str(gpus * sum(pool.mig.profiles.values()))}
+        return {f"nvidia.com/mig-{profile}": str(gpus * n) for profile, n in sorted(pool.mig.profiles.items())}
+    return {GPU_RESOURCE: str(gpus)}
 
 
 def device_plugin_config_name(pool: GpuNodePoolSpec) -> Optional[str]:

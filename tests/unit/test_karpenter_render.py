@@ -334,3 +334,23 @@ def test_allowed_requirement_keys_agree_with_the_crd_validation_rules():
         elif key.startswith("karpenter.sh/"):
             assert key == "karpenter.sh/capacity-type"
         assert key != "kubernetes.io/hostname"
+
+
+def test_gpu_limits_count_what_the_nodes_advertise():
+    """Karpenter sums nodes' capacity as the device plugin advertises it: time-slicing multiplies nvidia.com/gpu by
+    its replicas, MIG single advertises one nvidia.com/gpu per slice, MIG mixed nvidia.com/mig-<profile>.
+    By hand: 4 physical GPUs × 4 replicas = 16; 8 A100s × 2 slices of 3g.20gb = 16; mixed 8 × (1, 4)."""
+    ts = spec_with(node_pools=[{"name": "l4", "gpu_class": "l4", "limits": {"gpus": 4, "on_demand_gpus": 4},
+                                "time_slicing": {"replicas": 4}}])
+    pools = {p["metadata"]["name"]: p for p in rk.gpu_node_pools(ts, ts.gpu.node_pools[0])}
+    assert {n: p["spec"]["limits"]["nvidia.com/gpu"] for n, p in pools.items()} == {"l4-spot": "16", "l4-on-demand": "16"}
+    mig = spec_with(node_pools=[{"name": "a100", "gpu_class": "a100", "capacity": "on_demand", "limits": {"gpus": 8},
+                                 "mig": {"strategy": "single", "profiles": {"3g.20gb": 2}}}])
+    [pool] = rk.gpu_node_pools(mig, mig.gpu.node_pools[0])
+    assert pool["spec"]["limits"]["nvidia.com/gpu"] == "16"
+    mixed = spec_with(node_pools=[{"name": "a100", "gpu_class": "a100", "capacity": "on_demand", "limits": {"gpus": 8},
+                                   "mig": {"strategy": "mixed", "profiles": {"3g.20gb": 1, "1g.5gb": 4}}}])
+    [pool] = rk.gpu_node_pools(mixed, mixed.gpu.node_pools[0])
+    limits = pool["spec"]["limits"]
+    assert "nvidia.com/gpu" not in limits
+    assert (limits["nvidia.com/mig-3g.20gb"], limits["nvidia.com/mig-1g.5gb"]) == ("8", "32")
