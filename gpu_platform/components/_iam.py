@@ -7,18 +7,18 @@ from typing import Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from ..render.iam import managed_policy_arn, pod_identity_trust_policy
+from ..render.iam import managed_policy_arn, partition, pod_identity_trust_policy
 
 
 def attach_managed_policies(
-    name: str, role: aws.iam.Role, policies: Sequence[str], parent: pulumi.Resource
+    name: str, role: aws.iam.Role, policies: Sequence[str], parent: pulumi.Resource, *, region: str
 ) -> list[aws.iam.RolePolicyAttachment]:
-    """Attach AWS-managed policies by name (``AmazonEKSWorkerNodePolicy``) to ``role``."""
+    """Attach AWS-managed policies by name (``AmazonEKSWorkerNodePolicy``) to ``role``, in ``region``'s partition."""
     return [
         aws.iam.RolePolicyAttachment(
             f"{name}-{policy}",
             role=role.name,
-            policy_arn=managed_policy_arn(policy),
+            policy_arn=managed_policy_arn(policy, partition(region)),
             opts=pulumi.ResourceOptions(parent=parent),
         )
         for policy in policies
@@ -36,6 +36,7 @@ def pod_identity_role(
     managed_policies: Sequence[str] = (),
     tags: Optional[dict[str, str]] = None,
     associate: bool = True,
+    region: Optional[str] = None,
 ) -> tuple[aws.iam.Role, Optional[aws.eks.PodIdentityAssociation]]:
     """An IAM role for one Kubernetes service account through EKS Pod Identity (no static keys, no IRSA OIDC).
 
@@ -53,7 +54,10 @@ def pod_identity_role(
     )
     if inline_policy is not None:
         aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=inline_policy, opts=opts)
-    attach_managed_policies(name, role, managed_policies, parent)
+    if managed_policies:
+        if region is None:
+            raise ValueError("pod_identity_role: managed_policies need the region (its partition names their ARNs)")
+        attach_managed_policies(name, role, managed_policies, parent, region=region)
     if not associate:
         return role, None
     association = aws.eks.PodIdentityAssociation(

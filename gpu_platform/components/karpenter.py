@@ -78,7 +78,9 @@ class Karpenter(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        node_policies = attach_managed_policies(f"{name}-node", self.node_role, NODE_ROLE_POLICIES, self)
+        node_policies = attach_managed_policies(
+            f"{name}-node", self.node_role, NODE_ROLE_POLICIES, self, region=spec.region
+        )
         access_entry = aws.eks.AccessEntry(
             f"{name}-node",
             cluster_name=cluster_name,

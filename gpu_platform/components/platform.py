@@ -252,7 +252,9 @@ class GpuPlatform(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        attachments = attach_managed_policies(f"{name}-system-node", node_role, NODE_ROLE_POLICIES, self)
+        attachments = attach_managed_policies(
+            f"{name}-system-node", node_role, NODE_ROLE_POLICIES, self, region=spec.region
+        )
         lt = rc.launch_template_args(spec.system_nodes.disk_size_gib)
         launch_template = LaunchTemplate(
             f"{name}-system",
@@ -303,6 +305,7 @@ class GpuPlatform(pulumi.ComponentResource):
             managed_policies=["service-role/AmazonEBSCSIDriverPolicy"],
             tags=tags,
             associate=False,  # the add-on below owns the association
+            region=spec.region,
         )
         ebs_csi = aws.eks.Addon(
             f"{name}-aws-ebs-csi-driver",

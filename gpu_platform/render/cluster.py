@@ -5,14 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from ..spec import AccessPolicy, CapacityType, PlatformSpec
+from .iam import partition
 from .labels import NODE_ROLE_LABEL, SYSTEM_ROLE
 
-ACCESS_POLICY_ARNS: dict[AccessPolicy, str] = {
-    AccessPolicy.CLUSTER_ADMIN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
-    AccessPolicy.ADMIN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy",
-    AccessPolicy.EDIT: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy",
-    AccessPolicy.VIEW: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+ACCESS_POLICY_NAMES: dict[AccessPolicy, str] = {
+    AccessPolicy.CLUSTER_ADMIN: "AmazonEKSClusterAdminPolicy",
+    AccessPolicy.ADMIN: "AmazonEKSAdminPolicy",
+    AccessPolicy.EDIT: "AmazonEKSEditPolicy",
+    AccessPolicy.VIEW: "AmazonEKSViewPolicy",
 }
+
+
+def access_policy_arn(policy: AccessPolicy, region: str) -> str:
+    """`arn:<partition>:eks::aws:cluster-access-policy/<name>`: the partition follows the Region (GovCloud, China)."""
+    return f"arn:{partition(region)}:eks::aws:cluster-access-policy/{ACCESS_POLICY_NAMES[policy]}"
 
 
 def platform_tags(spec: PlatformSpec) -> dict[str, str]:
@@ -35,7 +41,7 @@ def access_entries(spec: PlatformSpec) -> dict[str, dict[str, Any]]:
         entries[admin.name] = {
             "principal_arn": admin.principal_arn,
             "access_policies": {
-                admin.policy.value: {"policy_arn": ACCESS_POLICY_ARNS[admin.policy], "access_scope": scope}
+                admin.policy.value: {"policy_arn": access_policy_arn(admin.policy, spec.region), "access_scope": scope}
             },
         }
     return entries

@@ -32,6 +32,15 @@ def pod_identity_trust_policy() -> str:
     )
 
 
+def partition(region: str) -> str:
+    """AWS partition of ``region``: ARNs are `arn:aws-cn:…` in China and `arn:aws-us-gov:…` in GovCloud."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
 def managed_policy_arn(name: str, partition: str = "aws") -> str:
     return f"arn:{partition}:iam::aws:policy/{name}"
 

@@ -16,6 +16,7 @@ from ..catalog.gpus import GPU_CLASSES
 from ..spec import PlatformSpec
 from ..spec.gpu import AmiFamily, ConsolidationPolicy, PoolCapacity, GpuNodePoolSpec, NodeClassSpec
 from .cluster import platform_tags
+from .iam import partition
 from .labels import (
     DISCOVERY_TAG,
     DOMAIN,
@@ -84,15 +85,6 @@ def node_role_name(cluster: str) -> str:
 def queue_name(cluster: str) -> str:
     """SQS interruption queue: named after the cluster, as the getting-started guide does."""
     return cluster
-
-
-def partition(region: str) -> str:
-    """AWS partition of ``region``."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 # --------------------------------------------------------------------------------------------- IAM

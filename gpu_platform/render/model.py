@@ -22,6 +22,7 @@ import yaml
 
 from ..catalog.versions import RAY_VERSION, image
 from ..sizing import PROBE_PERIOD_S, Sizing
+from .iam import partition
 from .observability import model_slo_rules, vllm_pod_monitor
 from ..spec.model import Backend, ModelSpec, Priority
 from .labels import (
@@ -617,13 +618,16 @@ class RenderedModel:
     """Name of the Secret that must carry `HF_TOKEN` (filled by the component with a Pulumi secret)."""
 
 
-def s3_read_policy(spec: ModelSpec) -> Optional[str]:
+def s3_read_policy(spec: ModelSpec, region: str) -> Optional[str]:
     """Least-privilege read of the weights prefix (and decrypt with its KMS key, if any)."""
     if not spec.is_s3:
         return None
     bucket, prefix = spec.s3_bucket, spec.s3_prefix
-    objects = f"arn:aws:s3:::{bucket}/{prefix}/*" if prefix else f"arn:aws:s3:::{bucket}/*"
-    list_stmt: dict[str, Any] = {"Sid": "ListWeights", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": f"arn:aws:s3:::{bucket}"}
+    p = partition(region)  # arn:aws-cn / arn:aws-us-gov outside the commercial partition
+    objects = f"arn:{p}:s3:::{bucket}/{prefix}/*" if prefix else f"arn:{p}:s3:::{bucket}/*"
+    list_stmt: dict[str, Any] = {
+        "Sid": "ListWeights", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": f"arn:{p}:s3:::{bucket}"
+    }
     if prefix:
         list_stmt["Condition"] = {"StringLike": {"s3:prefix": [f"{prefix}/*", prefix]}}
     statements = [
@@ -1080,7 +1084,7 @@ def render_model(
             )
         )
     if spec.is_s3:
-        out.s3_policy = s3_read_policy(spec)
+        out.s3_policy = s3_read_policy(spec, region)
         out.objects.append(
             (
                 "sa",

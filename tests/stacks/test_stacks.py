@@ -103,3 +103,28 @@ def test_the_longest_cluster_name_the_spec_accepts_fits_every_aws_name():
     [cluster] = plan.by_type("eks:index:Cluster")
     assert len(f"{cluster.name}-eksRole-role") + _AUTONAME_SUFFIX <= 64
     assert checked >= 10
+
+
+def test_arns_follow_the_regions_partition():
+    """ARNs are arn:aws-us-gov:… in GovCloud and arn:aws-cn:… in China: managed policies, EKS access policies,
+    S3 weight policies and Karpenter's policies were hard-coded arn:aws."""
+    import json
+    import re
+    import tempfile
+    from pathlib import Path
+
+    import yaml
+
+    from gpu_platform.plan.runner import run_stack
+    from stack_plans import REPO
+
+    doc = yaml.safe_load((REPO / "stacks" / "Pulumi.staging.yaml").read_text())
+    doc["config"]["aws:region"] = "us-gov-west-1"
+    doc["config"]["gpu-platform:platform"]["network"].pop("availability_zones", None)
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "Pulumi.gov.yaml"
+        path.write_text(yaml.safe_dump(doc))
+        _cfg, plan = run_stack(str(path), REPO)
+    text = json.dumps([r.inputs for r in plan.resources])
+    ours = re.findall(r"arn:aws(?:-[a-z-]+)?:(?:iam::aws:policy|eks::aws:cluster-access-policy|s3:::)", text)
+    assert ours and all(a.startswith("arn:aws-us-gov:") for a in ours), sorted(set(ours))
