@@ -371,7 +371,7 @@ class PlatformSpec(SpecModel):
 
     @model_validator(mode="after")
     def _models(self) -> "PlatformSpec":
-        from ..sizing import SizingError, offered_instances, size_model  # sizing imports spec: import late
+        from ..sizing import SizingError, class_gpu_capacity, offered_instances, size_model  # sizing imports spec
 
         names: dict[str, int] = {}
         served: dict[str, int] = {}
@@ -396,6 +396,15 @@ class PlatformSpec(SpecModel):
                 sizing = size_model(m, offered)
             except SizingError as exc:
                 raise FieldError(f"models[{i}].{exc.field}", exc.message) from None
+            capacity = class_gpu_capacity(self, sizing.gpu_class)
+            peak = (m.autoscaling.max_replicas + m.headroom_replicas + (m.canary.replicas if m.canary else 0))
+            if capacity is not None and peak * sizing.gpus_per_replica > capacity:
+                raise FieldError(
+                    f"models[{i}].autoscaling.max_replicas",
+                    f"{peak} replicas (max_replicas, canary and headroom) × {sizing.gpus_per_replica} GPUs = "
+                    f"{peak * sizing.gpus_per_replica} GPUs, above the {sizing.gpu_class} pools' ceiling of {capacity}: "
+                    "the extra replicas could never schedule; lower max_replicas or raise the pool's limits.gpus",
+                )
             for workload in m.workload_names(sizing.backend):
                 other = workloads.get((m.namespace, workload))
                 if other is not None:

@@ -175,3 +175,16 @@ def test_platform_namespaces_cover_every_namespace_the_platform_renders_into():
                 operators.KSERVE_NAMESPACE, operators.KUBERAY_NAMESPACE, operators.KEDA_NAMESPACE}
     assert rendered <= PLATFORM_NAMESPACES
     assert karpenter.NAMESPACE == "kube-system"  # a system namespace, refused on its own
+
+
+def test_replicas_that_could_never_schedule_are_refused():
+    """The l40s pool below runs at most 2 GPUs (on-demand only); 3 single-GPU replicas can never all schedule."""
+    pool = {"node_pools": [{"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand", "limits": {"gpus": 2}}]}
+    doc = merged(gpu=pool, models=[{**_MODEL, "autoscaling": {"min_replicas": 1, "max_replicas": 3}}])
+    assert problems(doc) == {
+        "models[0].autoscaling.max_replicas": "3 replicas (max_replicas, canary and headroom) × 1 GPUs = 3 GPUs, above "
+        "the l40s pools' ceiling of 2: the extra replicas could never schedule; lower max_replicas or raise the "
+        "pool's limits.gpus"
+    }
+    ok = merged(gpu=pool, models=[{**_MODEL, "autoscaling": {"min_replicas": 1, "max_replicas": 2}}])
+    assert validate_spec(PlatformSpec, ok).models[0].autoscaling.max_replicas == 2

@@ -97,3 +97,20 @@ def test_a_replicaset_warning_is_resolved_once_its_pods_exist():
     rs = {"kind": "ReplicaSet", "metadata": {"name": "rs", "namespace": "models"}, "spec": {"replicas": 2}}
     assert judge([], [warning], 0, {("models", "ReplicaSet", "rs"): {**rs, "status": {"replicas": 2}}}).ok
     assert not judge([], [warning], 0, {("models", "ReplicaSet", "rs"): {**rs, "status": {"replicas": 1}}}).ok
+
+
+def test_verify_without_go_is_a_clear_exit_3_not_a_traceback(tmp_path, monkeypatch, capsys):
+    from gpu_platform.cli import main
+
+    plan = _plan(tmp_path, [_obj("Namespace", "models")])
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert main(["verify", "--plan", str(plan)]) == 3
+    err = capsys.readouterr().err.replace("\n", " ")
+    assert "verify needs Go ≥ 1.26 on PATH" in err and "Traceback" not in err
+
+
+def test_verify_names_a_missing_plan(tmp_path, capsys):
+    from gpu_platform.cli import main
+
+    assert main(["verify", "--plan", str(tmp_path / "nowhere")]) == 2
+    assert "plan.json not found" in capsys.readouterr().err
