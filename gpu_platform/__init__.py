@@ -38,6 +38,7 @@ _EXPORTS: dict[str, str] = {
     "model_slo_rules": "gpu_platform.render.observability",
     "FallbackProxy": "gpu_platform.components.proxy",
     "targets_from_models": "gpu_platform.components.proxy",
+    "gateway_targets": "gpu_platform.components.proxy",
     "FallbackSpec": "gpu_platform.spec",
     "ProxyTarget": "gpu_platform.render.proxy",
     "wake_trigger": "gpu_platform.render.proxy",

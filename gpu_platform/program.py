@@ -37,7 +37,7 @@ def main() -> None:
     pulumi.export("models", {name: pulumi.Output.all(**md.outputs()) for name, md in models.items()})
 
     # The LiteLLM gateway in front of the models, with fallback chains to cloud APIs (`fallback:`).
-    if spec.fallback.enabled and (spec.models or spec.fallback.external_models):
+    if spec.fallback.enabled and (spec.models or spec.fallback.external_models or spec.fallback.model_stacks):
         from .components.proxy import FallbackProxy, targets_from_models
         from .spec import Environment
 

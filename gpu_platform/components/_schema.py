@@ -784,6 +784,17 @@ class ChainSpec:
     """Model groups with a larger context window, tried when a request is too long for `group`."""
 
 
+class ModelStackSpec:
+    """Another stack whose ModelDeployments this gateway serves: it exports `gatewayTargets`
+    (``pulumi.export("gatewayTargets", gateway_targets(...))``), and the gateway routes to them, falls back for
+    them and wakes them from zero like the platform's own models."""
+
+    stack: str
+    """Fully qualified stack name, `org/project/stack`."""
+    groups: list[str]
+    """The model groups (served names) that stack serves; chains may name them, and the stack's export must match."""
+
+
 class RetryPolicySpec:
     """Retries per error class before the router moves on to the fallback chain. Retrying an error that will
     repeat only adds latency; the fallback is the recovery."""
@@ -849,6 +860,8 @@ class FallbackProxyArgs:
     """Cloud model groups, usable as fallback targets."""
     chains: Optional[list[ChainSpec]]
     """Fallback chains per model group. In prod every self-hosted model needs a non-empty chain."""
+    model_stacks: Optional[list[ModelStackSpec]]
+    """Other stacks whose models this gateway serves (teams deploying onto this platform from their own stacks)."""
     router: Optional[RouterSpec]
     """Retries, timeouts, circuit breaker."""
     replicas: Optional[int]

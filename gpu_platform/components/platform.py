@@ -138,7 +138,8 @@ def _refuse_workloads(spec: PlatformSpec) -> None:
     """GpuPlatform builds the platform, not what runs on it: models and the gateway are their own components, so
     a spec that carries them would otherwise be half-deployed without a word."""
     fields = [f for f, used in (("models", bool(spec.models)),
-                                ("fallback", bool(spec.fallback.external_models or spec.fallback.chains))) if used]
+                                ("fallback", bool(spec.fallback.external_models or spec.fallback.chains
+                                              or spec.fallback.model_stacks))) if used]
     if fields:
         raise pulumi.InputPropertiesError(
             f"{fields[0]}: GpuPlatform does not deploy models or the LLM gateway; create them on platform.ref with "

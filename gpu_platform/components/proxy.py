@@ -63,6 +63,7 @@ class FallbackProxy(pulumi.ComponentResource):
             spec = getattr(platform.spec, "fallback", None) or FallbackSpec()
         spec = validated(FallbackSpec, spec, prefix="fallback")
         production = platform.spec.environment is Environment.PROD
+        targets = [*targets, *remote_targets(spec, production=production, name=name)]
         problems = [
             (f"fallback.{path}", msg)
             for path, msg in spec.group_problems(
@@ -181,6 +182,45 @@ class FallbackProxy(pulumi.ComponentResource):
             else:
                 keys[provider] = value
         return keys
+
+
+GATEWAY_TARGETS_OUTPUT = "gatewayTargets"
+"""The stack output a model stack publishes for the platform's gateway (see :func:`gateway_targets`)."""
+_TARGET_FIELDS = ("group", "served_name", "api_base", "cold_start_timeout_s", "max_context", "min_replicas")
+
+
+def gateway_targets(models: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What a stack exports as `gatewayTargets` so the platform's gateway serves its ModelDeployments (listed in the
+    platform's `fallback.model_stacks`): ``pulumi.export("gatewayTargets", gateway_targets({"chat": md}))``."""
+    return [{f: getattr(t, f) for f in _TARGET_FIELDS} for t in targets_from_models(models, production=False)]
+
+
+def remote_targets(spec: FallbackSpec, *, production: bool, name: str) -> list[rp.ProxyTarget]:
+    """The targets other stacks publish (``spec.model_stacks``), read while the program runs: the gateway's config
+    is built from them before any resource is registered. Each stack must serve exactly the groups listed."""
+    from pulumi.runtime.sync_await import _sync_await
+
+    out: list[rp.ProxyTarget] = []
+    for i, model_stack in enumerate(spec.model_stacks):
+        path = f"fallback.model_stacks[{i}]"
+        ref = pulumi.StackReference(f"{name}-models-{i}", model_stack.stack)
+        details = _sync_await(ref.get_output_details(GATEWAY_TARGETS_OUTPUT))
+        exported = details.value if details.value is not None else details.secret_value
+        if not isinstance(exported, list) or not all(isinstance(t, dict) for t in exported):
+            raise _input_error([(f"{path}.stack", f"{model_stack.stack} exports no `{GATEWAY_TARGETS_OUTPUT}` list; "
+                                 "export gateway_targets(...) from that stack")])
+        groups = [str(t.get("group")) for t in exported]
+        if sorted(groups) != sorted(model_stack.groups):
+            raise _input_error([(f"{path}.groups", f"{model_stack.stack} serves {sorted(groups)}, the config lists "
+                                 f"{sorted(model_stack.groups)}; make them match")])
+        for t in exported:
+            out.append(rp.ProxyTarget(
+                group=str(t["group"]), served_name=str(t["served_name"]), api_base=str(t["api_base"]),
+                cold_start_timeout_s=float(t["cold_start_timeout_s"]),
+                max_context=int(t["max_context"]) if t.get("max_context") is not None else None,
+                min_replicas=int(t["min_replicas"]), production=production,
+            ))
+    return out
 
 
 def targets_from_models(models: Mapping[str, Any], *, production: bool) -> list[rp.ProxyTarget]:

@@ -223,6 +223,31 @@ class ProxyResourcesSpec(SpecModel):
         return v
 
 
+class ModelStackSpec(SpecModel):
+    """Another stack whose ModelDeployments this gateway serves: it exports `gatewayTargets`
+    (``pulumi.export("gatewayTargets", gateway_targets(...))``), and the gateway routes to them, falls back for
+    them and wakes them from zero like the platform's own models."""
+
+    stack: str
+    """Fully qualified stack name, `org/project/stack`."""
+    groups: list[str]
+    """The model groups (served names) that stack serves; chains may name them, and the stack's export must match."""
+
+    @field_validator("stack")
+    @classmethod
+    def _stack(cls, v: str) -> str:
+        if not re.match(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", v):
+            raise ValueError("must be a fully qualified stack name such as acme/team-models/prod")
+        return v
+
+    @field_validator("groups")
+    @classmethod
+    def _groups(cls, v: list[str]) -> list[str]:
+        if not v or len(set(v)) != len(v):
+            raise ValueError("must list each model group the stack serves, once")
+        return v
+
+
 class FallbackSpec(SpecModel):
     """The LiteLLM gateway in front of every model: clients call it, it routes to self-hosted models and falls
     back to cloud APIs when they fail, are overloaded, or are scaled to zero."""
@@ -235,6 +260,8 @@ class FallbackSpec(SpecModel):
     """Cloud model groups, usable as fallback targets."""
     chains: list[ChainSpec] = Field(default_factory=list)
     """Fallback chains per model group. In prod every self-hosted model needs a non-empty chain."""
+    model_stacks: list[ModelStackSpec] = Field(default_factory=list)
+    """Other stacks whose models this gateway serves (teams deploying onto this platform from their own stacks)."""
     router: RouterSpec = Field(default_factory=RouterSpec)
     """Retries, timeouts, circuit breaker."""
     replicas: Optional[int] = Field(default=None, ge=1, le=50)
@@ -279,6 +306,11 @@ class FallbackSpec(SpecModel):
     @property
     def external_names(self) -> set[str]:
         return {m.name for m in self.external_models}
+
+    @property
+    def remote_groups(self) -> list[str]:
+        """Model groups served by `model_stacks`."""
+        return [g for m in self.model_stacks for g in m.groups]
 
     def chain_for(self, group: str) -> Optional[ChainSpec]:
         return next((c for c in self.chains if c.group == group), None)

@@ -332,7 +332,7 @@ class PlatformSpec(SpecModel):
     def platform_only(self) -> "PlatformSpec":
         """This spec without its models and gateway (what GpuPlatform builds; the rest are their own components)."""
         return self.model_copy(update={"models": [], "fallback": self.fallback.model_copy(
-            update={"external_models": [], "chains": []})})
+            update={"external_models": [], "chains": [], "model_stacks": []})})
 
     @field_validator("region")
     @classmethod
@@ -454,7 +454,7 @@ class PlatformSpec(SpecModel):
                         f"fallback.external_models[{i}].model",
                         f"{exc}; choose a model served there or set fallback.providers.bedrock.region",
                     ) from None
-        hosted = [m.model_name for m in self.models]
+        hosted = [m.model_name for m in self.models] + self.fallback.remote_groups
         production = hosted if self.environment is Environment.PROD else []
         problems = self.fallback.group_problems(hosted, production_groups=production)
         if problems:

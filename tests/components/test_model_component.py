@@ -315,3 +315,79 @@ def test_a_stack_without_the_contract_is_refused_with_what_to_do():
 
     with pytest.raises(pulumi.InputPropertiesError, match="exports no `platform` output"):
         run_program(program, stack="team", mocks=ContractMocks({"kubeconfig": "{}"}, region="us-east-1"))
+
+
+def test_a_model_from_another_stack_is_served_by_the_platforms_gateway():
+    """The team stack exports gateway_targets(...); the platform stack lists it under fallback.model_stacks; its
+    gateway routes to the team's model, with a fallback chain, and counts its requests (the wake-up signal)."""
+    import yaml
+
+    from gpu_platform import gateway_targets
+    from gpu_platform.plan.runner import run_stack
+    from support import REPO
+
+    _, platform_plan = run_stack("dev")
+    platform_outputs = {**platform_plan.outputs, "kubeconfig": json.dumps({"apiVersion": "v1", "kind": "Config"})}
+
+    def team():
+        platform = PlatformRef.from_stack_reference("acme/gpu-platform/dev")
+        md = ModelDeployment("team-qwen", {"name": "team-qwen", "model": "Qwen/Qwen2.5-7B-Instruct",
+                                           "served_name": "team-qwen-7b", "gpu_class": "l4", "namespace": "team-a",
+                                           "autoscaling": {"min_replicas": 0, "max_replicas": 1, "scale_to_zero": True}},
+                             platform=platform, create_namespace=True)
+        pulumi.export("gatewayTargets", gateway_targets({"team-qwen": md}))
+
+    team_plan = run_program(team, stack="team", mocks=ContractMocks(platform_outputs, region="us-west-2"))
+    [target] = team_plan.outputs["gatewayTargets"]
+    assert target["api_base"] == "http://team-qwen-predictor.team-a.svc.cluster.local/v1"
+
+    doc = yaml.safe_load((REPO / "stacks" / "Pulumi.dev.yaml").read_text())
+    fallback = doc["config"]["gpu-platform:platform"]["fallback"]
+    fallback["model_stacks"] = [{"stack": "acme/team-models/dev", "groups": ["team-qwen-7b"]}]
+    fallback["chains"].append({"group": "team-qwen-7b", "fallbacks": ["openrouter-qwen-72b"]})
+    import tempfile
+    from pathlib import Path
+
+    from gpu_platform.plan.runner import program_for
+
+    class TeamStack(PlanMocks):
+        def new_resource(self, args):
+            if args.typ == "pulumi:pulumi:StackReference":
+                return f"{args.name}-id", {"name": args.inputs["name"], "outputs": team_plan.outputs}
+            return super().new_resource(args)
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "Pulumi.dev.yaml"
+        path.write_text(yaml.safe_dump(doc))
+        from gpu_platform.config import load_stack
+
+        cfg, _spec = load_stack(str(path), REPO)
+        plan = run_program(program_for(REPO), stack="dev", config={**cfg.values, "gpu-platform:openrouterApiKey": "x"},
+                           secret_keys=["gpu-platform:openrouterApiKey"], mocks=TeamStack(region="us-west-2"))
+    [cm] = [m for m in plan.manifests("ConfigMap") if m["metadata"]["name"] == "litellm-config"]
+    config = yaml.safe_load(next(iter(cm["data"].values())))
+    entry = next(m for m in config["model_list"] if m["model_name"] == "team-qwen-7b")
+    assert entry["litellm_params"]["api_base"] == target["api_base"]
+    fallbacks = config["router_settings"]["fallbacks"]
+    assert {"team-qwen-7b": ["openrouter-qwen-72b"]} in fallbacks
+
+
+def test_a_model_stack_serving_other_groups_than_listed_is_refused():
+    from gpu_platform.components.proxy import FallbackProxy
+
+    class TeamStack(PlanMocks):
+        def new_resource(self, args):
+            if args.typ == "pulumi:pulumi:StackReference":
+                return f"{args.name}-id", {"name": args.inputs["name"], "outputs": {"gatewayTargets": [
+                    {"group": "other", "served_name": "other", "api_base": "http://x/v1", "cold_start_timeout_s": 60,
+                     "max_context": 4096, "min_replicas": 1}]}}
+            return super().new_resource(args)
+
+    def program():
+        FallbackProxy("gw", fake_platform(), {"model_stacks": [{"stack": "acme/team/dev", "groups": ["chat"]}],
+                                              "providers": {"bedrock": {}}})
+
+    with pytest.raises(pulumi.InputPropertiesError) as info:
+        run_program(program, stack="test", mocks=TeamStack(region="us-east-1"))
+    assert "fallback.model_stacks[0].groups: acme/team/dev serves ['other'], the config lists ['chat']" in str(info.value)
+    assert not [u for u in info.value.registered if "FallbackProxy" in u]
