@@ -832,6 +832,12 @@ def serve_config(spec: ModelSpec, sizing: Sizing, environment: str) -> str:
             }
         },
         "runtime_env": {"env_vars": {"VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1"}},
+        # One bundle per engine worker (Ray multiplies it by TP × PP), packed: a tensor-parallel group fills one
+        # node, pipeline stages spill onto the next (ray/llm/_internal/common/placement.py, Ray 2.56.0).
+        "placement_group_config": {
+            "bundle_per_worker": {"GPU": 1, "CPU": max(1, sizing.cpu // max(1, sizing.gpus_per_pod))},
+            "strategy": "PACK",
+        },
     }
     config = {
         "applications": [

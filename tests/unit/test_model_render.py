@@ -482,3 +482,26 @@ def test_ray_upgrades_need_room_for_a_second_cluster_or_apply_in_place():
     tight = rm.ray_service(spec, sizing, environment="prod", region="us-east-1", hf_secret=None, new_cluster_fits=False)
     assert fits["spec"]["upgradeStrategy"] == {"type": "NewCluster"}
     assert tight["spec"]["upgradeStrategy"] == {"type": "None"}
+
+
+# LLMConfig's fields in Ray 2.56.0 (ray/llm/_internal/serve/core/configs/llm_config.py; the model forbids others),
+# and PlacementGroupConfig's (ray/llm/_internal/common/placement.py), copied from the wheel by hand.
+_LLM_CONFIG_FIELDS = {"runtime_env", "model_loading_config", "llm_engine", "engine_kwargs", "accelerator_type",
+                      "accelerator_config", "placement_group_config", "lora_config", "deployment_config", "server_cls",
+                      "experimental_configs", "log_engine_metrics", "callback_config"}
+_PLACEMENT_FIELDS = {"bundle_per_worker", "bundles", "strategy"}
+
+
+def test_serve_config_uses_only_fields_ray_2_56_llm_config_accepts():
+    spec, sizing, rendered = render(CASES["rayservice"])
+    [ray] = objects_of(rendered, "RayService")
+    [app] = yaml.safe_load(ray["spec"]["serveConfigV2"])["applications"]
+    assert app["import_path"] == "ray.serve.llm:build_openai_app"
+    [llm] = app["args"]["llm_configs"]
+    assert set(llm) <= _LLM_CONFIG_FIELDS
+    assert set(llm["model_loading_config"]) == {"model_id", "model_source"}
+    placement = llm["placement_group_config"]
+    assert set(placement) <= _PLACEMENT_FIELDS and placement["strategy"] == "PACK"
+    assert placement["bundle_per_worker"]["GPU"] == 1
+    # TP 4 × PP 2 engine workers need 8 GPUs: what the worker group offers per replica.
+    assert llm["engine_kwargs"]["tensor_parallel_size"] * llm["engine_kwargs"]["pipeline_parallel_size"] == 8
