@@ -321,6 +321,15 @@ def offered_instances(platform: object) -> Offered:
     return out
 
 
+def rollout_surge(spec: ModelSpec, backend: Backend) -> int:
+    """Extra replicas a rolling update runs next to the current ones: 1, or 0 where the pods recreate (a
+    ReadWriteOnce cache pins them to one node, so a surge pod could never start) and for RayService (KubeRay
+    upgrades whole clusters; see render.model.ray_upgrade_strategy)."""
+    if backend is Backend.RAYSERVICE or (spec.cache is not None and not spec.cache.read_write_many):
+        return 0
+    return 1
+
+
 def class_gpu_capacity(platform: object, gpu_class: str) -> Optional[int]:
     """Whole GPUs the platform's pools of ``gpu_class`` may run at once (spot and on-demand fallback ceilings
     together), or None when the platform declares no pools (nothing bounds it here)."""

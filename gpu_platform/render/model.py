@@ -21,7 +21,7 @@ from typing import Any, Optional
 import yaml
 
 from ..catalog.versions import RAY_VERSION, image
-from ..sizing import PROBE_PERIOD_S, Sizing
+from ..sizing import PROBE_PERIOD_S, Sizing, rollout_surge
 from .iam import partition
 from .observability import model_slo_rules, vllm_pod_monitor
 from ..spec.model import Backend, ModelSpec, Priority
@@ -582,16 +582,14 @@ def rollout_strategy(spec: ModelSpec) -> dict[str, Any]:
     replica (gpu_quota), or the quota would refuse it at max replicas. KServe's default, 25 % surge and 25 %
     unavailable, is replaced through `predictor.deploymentStrategy` (deployment_reconciler.go at v0.20.0).
     """
-    if spec.cache is not None and not spec.cache.read_write_many:
+    if rollout_surge(spec, Backend.DEPLOYMENT) == 0:
         return {"type": "Recreate"}
     return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
 
 
 def surge_replicas(spec: ModelSpec, sizing: Sizing) -> int:
     """Extra replicas a rollout runs at once (RayService upgrades are not counted: see ray_service)."""
-    if sizing.backend is Backend.RAYSERVICE or rollout_strategy(spec)["type"] == "Recreate":
-        return 0
-    return 1
+    return rollout_surge(spec, sizing.backend)
 
 
 def gpu_quota(specs: list[ModelSpec], sizings: list[Sizing]) -> int:

@@ -371,7 +371,13 @@ class PlatformSpec(SpecModel):
 
     @model_validator(mode="after")
     def _models(self) -> "PlatformSpec":
-        from ..sizing import SizingError, class_gpu_capacity, offered_instances, size_model  # sizing imports spec
+        from ..sizing import (  # sizing imports spec: import late
+            SizingError,
+            class_gpu_capacity,
+            offered_instances,
+            rollout_surge,
+            size_model,
+        )
 
         names: dict[str, int] = {}
         served: dict[str, int] = {}
@@ -397,13 +403,16 @@ class PlatformSpec(SpecModel):
             except SizingError as exc:
                 raise FieldError(f"models[{i}].{exc.field}", exc.message) from None
             capacity = class_gpu_capacity(self, sizing.gpu_class)
-            peak = (m.autoscaling.max_replicas + m.headroom_replicas + (m.canary.replicas if m.canary else 0))
+            # Headroom placeholders are preempted by real replicas, so a rollout's surge may take their place.
+            extra = max(m.headroom_replicas, rollout_surge(m, sizing.backend))
+            peak = m.autoscaling.max_replicas + (m.canary.replicas if m.canary else 0) + extra
             if capacity is not None and peak * sizing.gpus_per_replica > capacity:
                 raise FieldError(
                     f"models[{i}].autoscaling.max_replicas",
-                    f"{peak} replicas (max_replicas, canary and headroom) × {sizing.gpus_per_replica} GPUs = "
-                    f"{peak * sizing.gpus_per_replica} GPUs, above the {sizing.gpu_class} pools' ceiling of {capacity}: "
-                    "the extra replicas could never schedule; lower max_replicas or raise the pool's limits.gpus",
+                    f"{peak} replicas (max_replicas, canary, and headroom or a rollout's surge) × "
+                    f"{sizing.gpus_per_replica} GPUs = {peak * sizing.gpus_per_replica} GPUs, above the "
+                    f"{sizing.gpu_class} pools' ceiling of {capacity}: they could never all schedule (at max replicas "
+                    "a rolling update would wait forever); lower max_replicas or raise the pool's limits.gpus",
                 )
             for workload in m.workload_names(sizing.backend):
                 other = workloads.get((m.namespace, workload))

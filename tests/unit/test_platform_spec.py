@@ -178,13 +178,19 @@ def test_platform_namespaces_cover_every_namespace_the_platform_renders_into():
 
 
 def test_replicas_that_could_never_schedule_are_refused():
-    """The l40s pool below runs at most 2 GPUs (on-demand only); 3 single-GPU replicas can never all schedule."""
-    pool = {"node_pools": [{"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand", "limits": {"gpus": 2}}]}
+    """The l40s pool below runs at most 3 GPUs (on-demand only). 3 single-GPU replicas fit, but at max replicas a
+    rolling update's surge replica (maxSurge 1) would be a 4th that never schedules: the rollout waits forever."""
+    pool = {"node_pools": [{"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand", "limits": {"gpus": 3}}]}
     doc = merged(gpu=pool, models=[{**_MODEL, "autoscaling": {"min_replicas": 1, "max_replicas": 3}}])
     assert problems(doc) == {
-        "models[0].autoscaling.max_replicas": "3 replicas (max_replicas, canary and headroom) × 1 GPUs = 3 GPUs, above "
-        "the l40s pools' ceiling of 2: the extra replicas could never schedule; lower max_replicas or raise the "
-        "pool's limits.gpus"
+        "models[0].autoscaling.max_replicas": "4 replicas (max_replicas, canary, and headroom or a rollout's surge) × "
+        "1 GPUs = 4 GPUs, above the l40s pools' ceiling of 3: they could never all schedule (at max replicas a "
+        "rolling update would wait forever); lower max_replicas or raise the pool's limits.gpus"
     }
     ok = merged(gpu=pool, models=[{**_MODEL, "autoscaling": {"min_replicas": 1, "max_replicas": 2}}])
     assert validate_spec(PlatformSpec, ok).models[0].autoscaling.max_replicas == 2
+    # A ReadWriteOnce cache recreates instead of surging (one replica at most): 1 fits a 1-GPU pool.
+    one = {"node_pools": [{"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand", "limits": {"gpus": 1}}]}
+    cached = merged(gpu=one, models=[{**_MODEL, "cache": {"size_gib": 40},
+                                      "autoscaling": {"min_replicas": 1, "max_replicas": 1}}])
+    assert validate_spec(PlatformSpec, cached).models[0].cache.size_gib == 40
