@@ -136,3 +136,17 @@ def unknown_helm_keys(ours: Any, upstream: Any, path: str = "", free_form: tuple
 def assert_helm_values_known(chart: str, values: dict[str, Any], free_form: tuple[str, ...] = ()) -> None:
     unknown = unknown_helm_keys(values, chart_values(chart), "", free_form)
     assert not unknown, f"values not defined by chart {chart}: {unknown}"
+
+
+def stack_outputs_mocks(outputs: dict[str, Any], *, secret: tuple[str, ...] = ("kubeconfig",), region: str = "us-west-2"):
+    """Mocks whose StackReferences answer with ``outputs`` (what another stack's program exported)."""
+    from gpu_platform.plan import PlanMocks
+
+    class _Mocks(PlanMocks):
+        def new_resource(self, args):
+            if args.typ == "pulumi:pulumi:StackReference":
+                return f"{args.name}-id", {"name": args.inputs["name"], "outputs": outputs,
+                                           "secretOutputNames": [k for k in secret if k in outputs]}
+            return super().new_resource(args)
+
+    return _Mocks(region=region)

@@ -15,6 +15,7 @@ from gpu_platform.plan import SECRET, run_program
 from gpu_platform.plan.mocks import PlanMocks
 from gpu_platform.render import model as rm
 from gpu_platform.spec import ModelSpec, PlatformSpec
+from support import stack_outputs_mocks
 
 PLATFORM = {
     "environment": "prod",
@@ -273,20 +274,6 @@ def test_stacks_ship_models_per_backend(stack, backends):
     assert runtime["metadata"]["name"] == rm.RUNTIME_NAME
 
 
-class ContractMocks(PlanMocks):
-    """A StackReference to a platform stack, answering with the outputs that stack's program really exports."""
-
-    def __init__(self, outputs: dict, **kw):
-        super().__init__(**kw)
-        self.outputs = outputs
-
-    def new_resource(self, args):
-        if args.typ == "pulumi:pulumi:StackReference":
-            return f"{args.name}-id", {"name": args.inputs["name"], "outputs": self.outputs,
-                                       "secretOutputNames": ["kubeconfig"]}
-        return super().new_resource(args)
-
-
 def test_a_model_from_another_stack_needs_only_the_platform_stacks_exports():
     """The platform program exports the contract; a team stack names the platform stack and nothing else, and its
     model is sized on the platform's pools and scraped by its Prometheus like the platform's own models."""
@@ -302,7 +289,7 @@ def test_a_model_from_another_stack_needs_only_the_platform_stacks_exports():
         ModelDeployment("team-chat", {"name": "team-chat", "model": "s3://team-weights/llama-3.1-8b-instruct",
                                       "namespace": "team-a"}, platform=platform, create_namespace=True)
 
-    plan = run_program(program, stack="team", mocks=ContractMocks(exported, region="us-east-1"))
+    plan = run_program(program, stack="team", mocks=stack_outputs_mocks(exported, region="us-east-1"))
     [monitor] = plan.manifests("PodMonitor")
     assert monitor["metadata"]["namespace"] == "team-a"
     [isvc] = plan.manifests("InferenceService")
@@ -314,7 +301,7 @@ def test_a_stack_without_the_contract_is_refused_with_what_to_do():
         PlatformRef.from_stack_reference("acme/gpu-platform/old")
 
     with pytest.raises(pulumi.InputPropertiesError, match="exports no `platform` output"):
-        run_program(program, stack="team", mocks=ContractMocks({"kubeconfig": "{}"}, region="us-east-1"))
+        run_program(program, stack="team", mocks=stack_outputs_mocks({"kubeconfig": "{}"}, region="us-east-1"))
 
 
 def test_a_model_from_another_stack_is_served_by_the_platforms_gateway():
@@ -337,7 +324,7 @@ def test_a_model_from_another_stack_is_served_by_the_platforms_gateway():
                              platform=platform, create_namespace=True)
         pulumi.export("gatewayTargets", gateway_targets({"team-qwen": md}))
 
-    team_plan = run_program(team, stack="team", mocks=ContractMocks(platform_outputs, region="us-west-2"))
+    team_plan = run_program(team, stack="team", mocks=stack_outputs_mocks(platform_outputs))
     [target] = team_plan.outputs["gatewayTargets"]
     assert target["api_base"] == "http://team-qwen-predictor.team-a.svc.cluster.local/v1"
 
@@ -350,12 +337,6 @@ def test_a_model_from_another_stack_is_served_by_the_platforms_gateway():
 
     from gpu_platform.plan.runner import program_for
 
-    class TeamStack(PlanMocks):
-        def new_resource(self, args):
-            if args.typ == "pulumi:pulumi:StackReference":
-                return f"{args.name}-id", {"name": args.inputs["name"], "outputs": team_plan.outputs}
-            return super().new_resource(args)
-
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "Pulumi.dev.yaml"
         path.write_text(yaml.safe_dump(doc))
@@ -363,7 +344,7 @@ def test_a_model_from_another_stack_is_served_by_the_platforms_gateway():
 
         cfg, _spec = load_stack(str(path), REPO)
         plan = run_program(program_for(REPO), stack="dev", config={**cfg.values, "gpu-platform:openrouterApiKey": "x"},
-                           secret_keys=["gpu-platform:openrouterApiKey"], mocks=TeamStack(region="us-west-2"))
+                           secret_keys=["gpu-platform:openrouterApiKey"], mocks=stack_outputs_mocks(team_plan.outputs))
     [cm] = [m for m in plan.manifests("ConfigMap") if m["metadata"]["name"] == "litellm-config"]
     config = yaml.safe_load(next(iter(cm["data"].values())))
     entry = next(m for m in config["model_list"] if m["model_name"] == "team-qwen-7b")
@@ -375,19 +356,14 @@ def test_a_model_from_another_stack_is_served_by_the_platforms_gateway():
 def test_a_model_stack_serving_other_groups_than_listed_is_refused():
     from gpu_platform.components.proxy import FallbackProxy
 
-    class TeamStack(PlanMocks):
-        def new_resource(self, args):
-            if args.typ == "pulumi:pulumi:StackReference":
-                return f"{args.name}-id", {"name": args.inputs["name"], "outputs": {"gatewayTargets": [
-                    {"group": "other", "served_name": "other", "api_base": "http://x/v1", "cold_start_timeout_s": 60,
-                     "max_context": 4096, "min_replicas": 1}]}}
-            return super().new_resource(args)
+    team_outputs = {"gatewayTargets": [{"group": "other", "served_name": "other", "api_base": "http://x/v1",
+                                        "cold_start_timeout_s": 60, "max_context": 4096, "min_replicas": 1}]}
 
     def program():
         FallbackProxy("gw", fake_platform(), {"model_stacks": [{"stack": "acme/team/dev", "groups": ["chat"]}],
                                               "providers": {"bedrock": {}}})
 
     with pytest.raises(pulumi.InputPropertiesError) as info:
-        run_program(program, stack="test", mocks=TeamStack(region="us-east-1"))
+        run_program(program, stack="test", mocks=stack_outputs_mocks(team_outputs, region="us-east-1"))
     assert "fallback.model_stacks[0].groups: acme/team/dev serves ['other'], the config lists ['chat']" in str(info.value)
     assert not [u for u in info.value.registered if "FallbackProxy" in u]

@@ -7,23 +7,11 @@ from __future__ import annotations
 import json
 import re
 
-from gpu_platform.plan import PlanMocks, run_program
+from gpu_platform.plan import run_program
 from gpu_platform.plan.runner import run_stack
-from support import REPO
+from support import REPO, stack_outputs_mocks
 
 _BLOCK = re.compile(r"```python\n(.*?)```", re.S)
-
-
-class _PlatformStack(PlanMocks):
-    def __init__(self, outputs, **kw):
-        super().__init__(**kw)
-        self.stack_outputs = outputs
-
-    def new_resource(self, args):
-        if args.typ == "pulumi:pulumi:StackReference":
-            return f"{args.name}-id", {"name": args.inputs["name"], "outputs": self.stack_outputs,
-                                       "secretOutputNames": ["kubeconfig"]}
-        return super().new_resource(args)
 
 
 def test_every_python_snippet_in_the_readme_runs():
@@ -37,5 +25,5 @@ def test_every_python_snippet_in_the_readme_runs():
             exec(compile(block, "README.md", "exec"), namespace)
             continue
         plan = run_program(lambda b=block: exec(compile(b, "README.md", "exec"), namespace), stack="readme",
-                           mocks=_PlatformStack(outputs, region="us-west-2"))
+                           mocks=stack_outputs_mocks(outputs))
         assert plan.resources, block
