@@ -467,6 +467,30 @@ def _pdb(view: PlanView):
 
 
 @rule(
+    "pdb-computable",
+    "PodDisruptionBudgets over pods whose owner has no scale subresource (KubeRay's RayCluster) use an integer "
+    "minAvailable: for maxUnavailable or a percentage the disruption controller needs the owner's scale, fails "
+    "(CalculateExpectedPodCountFailed) and allows no eviction at all (kubernetes pkg/controller/disruption).",
+    ("PodDisruptionBudget", "RayService", "RayCluster"),
+)
+def _pdb_computable(view: PlanView):
+    ray = [t for t in view.templates if t.operator == "kuberay"]
+    for p in view.kind("PodDisruptionBudget"):
+        spec = as_dict(dig(p.inputs, "spec"))
+        min_available = spec.get("minAvailable")
+        if "maxUnavailable" not in spec and not (isinstance(min_available, str) and min_available.endswith("%")):
+            continue
+        selector = dig(p.inputs, "spec", "selector")
+        owners = [t for t in ray if namespace_of(p) == t.namespace
+                  and selector_matches(selector, t.labels, _DYNAMIC_LABELS["kuberay"])]
+        if owners:
+            yield p, (
+                f"selects RayCluster pods ({owners[0].resource.inputs.get('kind')} "
+                f"{dig(owners[0].resource.inputs, 'metadata', 'name')}); use an integer spec.minAvailable"
+            )
+
+
+@rule(
     "gpu-quota",
     "Every namespace that runs GPU pods has a ResourceQuota capping requests.nvidia.com/gpu, so one team's "
     "runaway autoscaler cannot take every GPU.",

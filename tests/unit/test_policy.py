@@ -177,6 +177,29 @@ MUTATIONS["gpu-scale-down-stabilization"] = _hpa_short
 MUTATIONS["pdb"] = _drop_pdb
 
 
+def _ray_service_with_pdb(budget: dict[str, Any]) -> list[PlanResource]:
+    """A compliant RayService and a PodDisruptionBudget over its pods with ``budget``."""
+    pod = {"metadata": {"labels": {"gpu-platform.io/model": "big"}}, "spec": {
+        "securityContext": {"runAsNonRoot": True},
+        "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+        "containers": [{"name": "ray-worker", "image": "rayproject/ray-llm:2.56.0-py312-cu130",
+                        "resources": {"limits": {"nvidia.com/gpu": 4}},
+                        "volumeMounts": [{"name": "cache", "mountPath": "/models"}]}],
+        "volumes": [{"name": "cache", "persistentVolumeClaim": {"claimName": "c"}}]}}
+    worker = {"groupName": "gpu", "minReplicas": 1, "maxReplicas": 1, "template": pod}
+    head = {"template": {"metadata": pod["metadata"], "spec": {"securityContext": {"runAsNonRoot": True},
+            "containers": [{"name": "ray-head", "image": "rayproject/ray-llm:2.56.0-py312-cu130"}]}}}
+    ray = k8s({"apiVersion": "ray.io/v1", "kind": "RayService", "metadata": {"name": "big", "namespace": "models"},
+               "spec": {"rayClusterConfig": {"headGroupSpec": head, "workerGroupSpecs": [worker]}}})
+    pdb = k8s({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+               "metadata": {"name": "big", "namespace": "models"},
+               "spec": {**budget, "selector": {"matchLabels": {"gpu-platform.io/model": "big"}}}})
+    return [ray, pdb]
+
+
+MUTATIONS["pdb-computable"] = lambda s: s.extend(_ray_service_with_pdb({"maxUnavailable": 1}))
+
+
 
 def test_compliant_stack_passes_every_rule():
     assert run_checks(compliant()) == []
@@ -383,3 +406,15 @@ def test_an_autoscaler_minimum_overrides_spec_replicas_for_pdbs():
     find(stack, "llama")["spec"]["replicas"] = 1
     hpa.inputs["spec"]["minReplicas"] = 3
     assert [v.rule for v in run_checks(stack)] == ["pdb"]
+
+
+
+
+def test_a_pdb_over_raycluster_pods_must_use_an_integer_min_available():
+    """The real disruption controller reported CalculateExpectedPodCountFailed for our maxUnavailable PDB over a
+    RayService's pods (verify, prod): RayCluster has no scale subresource. Integer minAvailable only counts pods."""
+    for bad in ({"maxUnavailable": 1}, {"minAvailable": "50%"}):
+        found = run_checks([*compliant(), *_ray_service_with_pdb(bad)])
+        assert [v.rule for v in found] == ["pdb-computable"]
+        assert "use an integer spec.minAvailable" in found[0].message
+    assert run_checks([*compliant(), *_ray_service_with_pdb({"minAvailable": 3})]) == []
