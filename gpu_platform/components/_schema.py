@@ -159,7 +159,12 @@ class EndpointAccessSpec:
     """CIDRs allowed to reach the public endpoint. Only meaningful when `public` is true."""
     private_access_cidrs: Optional[list[str]]
     """Extra CIDRs (VPN, peered VPCs, CI runners) allowed to reach the private endpoint on 443.
-    Required when `public` is false, because otherwise nothing outside the VPC (including `pulumi up`) can reach the API."""
+    Required when `public` is false, because otherwise nothing outside the VPC (including `pulumi up`) can reach the API.
+    Each must be routable: inside `network.vpc_cidr` (runners or a bastion in the VPC), or reached through
+    `transit_gateway_id`."""
+    transit_gateway_id: Optional[str]
+    """Transit gateway (`tgw-…`) that carries the VPN / CI networks: the platform attaches the VPC to it and routes
+    every `private_access_cidrs` entry outside the VPC through it (the return path the API endpoint needs)."""
 
 
 class AccessEntrySpec:

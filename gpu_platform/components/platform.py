@@ -96,24 +96,41 @@ class Network(pulumi.ComponentResource):
                 )
             )
         for z in layout:
-            nat = nats[rn.nat_for_zone(spec.network.nat, zones, z.zone)]
-            rt = RouteTable(
-                f"{name}-private-{z.zone}",
-                vpc_id=vpc.id,
-                routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}],
-                tags={**tags, "Name": f"{spec.cluster.name}-private-{z.zone}"},
-                opts=child,
-            )
-            sub = Subnet(
+            private.append(Subnet(
                 f"{name}-private-{z.zone}",
                 vpc_id=vpc.id,
                 cidr_block=z.private_cidr,
                 availability_zone=z.zone,
                 tags={**tags, **rn.private_subnet_tags(spec, z.zone)},
                 opts=child,
+            ))
+        # The API endpoint's access path: the VPN / CI networks answer through the transit gateway, so the VPC is
+        # attached to it and their ranges are routed there (a private endpoint needs the return route).
+        endpoint = spec.cluster.endpoint
+        tgw_routes: list[dict] = []
+        rt_opts = child
+        if endpoint.transit_gateway_id is not None:
+            attachment = aws.ec2transitgateway.VpcAttachment(
+                f"{name}-tgw",
+                transit_gateway_id=endpoint.transit_gateway_id,
+                vpc_id=vpc.id,
+                subnet_ids=[s.id for s in private],
+                tags={**tags, "Name": f"{spec.cluster.name}-tgw"},
+                opts=child,
+            )
+            tgw_routes = [{"cidr_block": c, "transit_gateway_id": endpoint.transit_gateway_id}
+                          for c in rn.routed_access_cidrs(spec)]
+            rt_opts = pulumi.ResourceOptions(parent=self, depends_on=[attachment])
+        for z, sub in zip(layout, private):
+            nat = nats[rn.nat_for_zone(spec.network.nat, zones, z.zone)]
+            rt = RouteTable(
+                f"{name}-private-{z.zone}",
+                vpc_id=vpc.id,
+                routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}, *tgw_routes],
+                tags={**tags, "Name": f"{spec.cluster.name}-private-{z.zone}"},
+                opts=rt_opts,
             )
             RouteTableAssociation(f"{name}-private-{z.zone}", subnet_id=sub.id, route_table_id=rt.id, opts=child)
-            private.append(sub)
 
         self.zones = zones
         self.vpc_id = vpc.id

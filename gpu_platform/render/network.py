@@ -52,3 +52,10 @@ def private_subnet_tags(spec: PlatformSpec, zone: str) -> dict[str, str]:
         "kubernetes.io/role/internal-elb": "1",
         DISCOVERY_TAG: spec.cluster.name,
     }
+
+
+def routed_access_cidrs(spec: PlatformSpec) -> list[str]:
+    """The private endpoint's access CIDRs that lie outside the VPC: routed through the transit gateway."""
+    vpc = ipaddress.ip_network(spec.network.vpc_cidr)
+    return [c for c in spec.cluster.endpoint.private_access_cidrs
+            if not ipaddress.ip_network(c).subnet_of(vpc)]  # type: ignore[arg-type]

@@ -126,7 +126,19 @@ class EndpointAccessSpec(SpecModel):
     """CIDRs allowed to reach the public endpoint. Only meaningful when `public` is true."""
     private_access_cidrs: list[str] = Field(default_factory=list)
     """Extra CIDRs (VPN, peered VPCs, CI runners) allowed to reach the private endpoint on 443.
-    Required when `public` is false, because otherwise nothing outside the VPC (including `pulumi up`) can reach the API."""
+    Required when `public` is false, because otherwise nothing outside the VPC (including `pulumi up`) can reach the API.
+    Each must be routable: inside `network.vpc_cidr` (runners or a bastion in the VPC), or reached through
+    `transit_gateway_id`."""
+    transit_gateway_id: Optional[str] = None
+    """Transit gateway (`tgw-…`) that carries the VPN / CI networks: the platform attaches the VPC to it and routes
+    every `private_access_cidrs` entry outside the VPC through it (the return path the API endpoint needs)."""
+
+    @field_validator("transit_gateway_id")
+    @classmethod
+    def _tgw(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and not re.match(r"^tgw-[0-9a-f]{8,17}$", v):
+            raise ValueError("must be a transit gateway id such as tgw-0123456789abcdef0")
+        return v
 
     @field_validator("public_access_cidrs", "private_access_cidrs")
     @classmethod
@@ -469,6 +481,24 @@ class PlatformSpec(SpecModel):
         if problems:
             path, message = problems[0]
             raise FieldError(f"fallback.{path}", message)
+        return self
+
+    @model_validator(mode="after")
+    def _endpoint_reachable(self) -> "PlatformSpec":
+        """A private-only endpoint is reachable only from networks with a route into the VPC."""
+        endpoint = self.cluster.endpoint
+        vpc = ipaddress.ip_network(self.network.vpc_cidr)
+        for i, cidr in enumerate(endpoint.private_access_cidrs):
+            net = ipaddress.ip_network(cidr)
+            # A range inside the VPC needs no route; one around it (10.0.0.0/8) is routed, the VPC's local route
+            # being more specific for its own part.
+            if not endpoint.public and not net.subnet_of(vpc) and endpoint.transit_gateway_id is None:  # type: ignore[arg-type]
+                raise FieldError(
+                    f"cluster.endpoint.private_access_cidrs[{i}]",
+                    f"{cidr} is outside the VPC ({vpc}) and nothing routes it there: set "
+                    "cluster.endpoint.transit_gateway_id (the platform attaches the VPC and adds the routes), or run "
+                    "`pulumi up` from inside the VPC and list the VPC's own range",
+                )
         return self
 
     @model_validator(mode="after")

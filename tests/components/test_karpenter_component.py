@@ -14,7 +14,7 @@ from gpu_platform.render.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
 SPEC = {
     "environment": "prod",
     "region": "us-east-1",
-    "cluster": {"name": "gpu-kt", "endpoint": {"public": False, "private_access_cidrs": ["10.100.0.0/16"]}},
+    "cluster": {"name": "gpu-kt", "endpoint": {"public": False, "private_access_cidrs": ["10.100.0.0/16"], "transit_gateway_id": "tgw-0123456789abcdef0"}},
     "network": {"az_count": 3, "nat": "one_per_az", "vpc_cidr": "10.40.0.0/16"},
     "gpu": {
         "node_pools": [

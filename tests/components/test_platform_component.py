@@ -15,7 +15,7 @@ SPEC = {
     "region": "us-east-1",
     "cluster": {
         "name": "gpu-ct",
-        "endpoint": {"public": False, "private_access_cidrs": ["10.100.0.0/16"]},
+        "endpoint": {"public": False, "private_access_cidrs": ["10.100.0.0/16"], "transit_gateway_id": "tgw-0123456789abcdef0"},
         "admins": [
             {"name": "ops", "principal_arn": "arn:aws:iam::123456789012:role/ops"},
             {"name": "ml", "principal_arn": "arn:aws:iam::123456789012:role/ml", "policy": "edit", "namespaces": ["models"]},
@@ -185,3 +185,17 @@ def test_the_system_node_group_follows_the_control_plane_and_is_replaced_before_
     assert group.inputs["version"] == cluster.inputs["version"] == "1.34"
     assert "nodeGroupName" not in group.inputs
     assert group.inputs["nodeGroupNamePrefix"] == "gpu-prod-system-"
+
+
+def test_the_private_endpoints_access_networks_are_routed_through_the_transit_gateway():
+    from stack_plans_path import planned_stack
+
+    plan = planned_stack("prod")
+    [attachment] = plan.by_type("aws:ec2transitgateway/vpcAttachment:VpcAttachment")
+    assert attachment.inputs["transitGatewayId"] == "tgw-0123456789abcdef0"
+    private_tables = [r for r in plan.by_type("aws:ec2/routeTable:RouteTable") if "-private-" in r.name]
+    assert len(private_tables) == 3
+    for rt in private_tables:
+        via_tgw = {r["cidrBlock"] for r in rt.inputs["routes"] if r.get("transitGatewayId")}
+        assert via_tgw == {"10.100.0.0/16", "172.20.0.0/16"}
+        assert plan.depends_on(rt, attachment)

@@ -194,3 +194,22 @@ def test_replicas_that_could_never_schedule_are_refused():
     cached = merged(gpu=one, models=[{**_MODEL, "cache": {"size_gib": 40},
                                       "autoscaling": {"min_replicas": 1, "max_replicas": 1}}])
     assert validate_spec(PlatformSpec, cached).models[0].cache.size_gib == 40
+
+
+def _private(cidrs, tgw=None, vpc="10.30.0.0/16"):
+    endpoint = {"public": False, "private_access_cidrs": cidrs, **({"transit_gateway_id": tgw} if tgw else {})}
+    return merged(cluster={"name": "gpu-test", "endpoint": endpoint}, network={"vpc_cidr": vpc})
+
+
+def test_a_private_endpoint_needs_a_route_from_every_access_network():
+    """prod listed VPN and CI ranges the VPC had no route to: nothing could reach its private-only API."""
+    assert problems(_private(["10.100.0.0/16"])) == {
+        "cluster.endpoint.private_access_cidrs[0]": "10.100.0.0/16 is outside the VPC (10.30.0.0/16) and nothing "
+        "routes it there: set cluster.endpoint.transit_gateway_id (the platform attaches the VPC and adds the "
+        "routes), or run `pulumi up` from inside the VPC and list the VPC's own range"
+    }
+    assert validate_spec(PlatformSpec, _private(["10.100.0.0/16"], tgw="tgw-0123456789abcdef0"))
+    assert validate_spec(PlatformSpec, _private(["10.30.64.0/20"]))  # runners inside the VPC
+    assert validate_spec(PlatformSpec, _private(["10.0.0.0/8"], tgw="tgw-0123456789abcdef0"))  # around the VPC
+    assert "cluster.endpoint.transit_gateway_id" in problems(_private(["10.0.0.0/8"]))[
+        "cluster.endpoint.private_access_cidrs[0]"]

@@ -74,3 +74,27 @@ def test_up_deploys_main_through_environments_in_order():
     assert up["concurrency"]["cancel-in-progress"] is False
     pulumi = next(s for s in steps(up) if s.get("uses", "").startswith("pulumi/actions@v6"))
     assert pulumi["with"]["command"] == "up" and pulumi["with"]["policyPacks"] == "policy-pack"
+
+
+def test_stacks_whose_endpoint_hosted_runners_cannot_reach_deploy_from_runners_that_can():
+    """staging's public endpoint admits only the office range and prod's is private (reached through the transit
+    gateway): GitHub-hosted runners are outside both, so `up` and `preview` for them run on self-hosted runners."""
+    from gpu_platform.config import load_stack
+
+    up = load("up.yml")["jobs"]
+    preview = {m["stack"]: m for m in load("preview.yml")["jobs"]["preview"]["strategy"]["matrix"]["include"]}
+    for stack in ("dev", "staging", "prod"):
+        _cfg, spec = load_stack(stack)
+        endpoint = spec.cluster.endpoint
+        hosted_reaches = endpoint.public and "0.0.0.0/0" in endpoint.public_access_cidrs
+        runs_on = up[stack].get("with", {}).get("runs-on", '["ubuntu-latest"]')
+        assert ("self-hosted" not in runs_on) == hosted_reaches, (stack, runs_on)
+        assert ("self-hosted" not in preview[stack]["runs-on"]) == hosted_reaches, stack
+    assert "fromJSON(inputs.runs-on)" in (WORKFLOWS / "up-stack.yml").read_text()
+
+
+def test_ci_builds_the_control_plane_with_the_go_it_needs():
+    job = load("up.yml")["jobs"]["verify"]
+    go = [s for s in steps(job) if s.get("uses", "").startswith("actions/setup-go@")]
+    assert go and go[0]["with"]["go-version"] == "1.26"
+    assert job["timeout-minutes"] >= 45
