@@ -78,12 +78,19 @@ _ID_PREFIX = {
 class PlanMocks(pulumi.runtime.Mocks):
     """Mocks for every provider the platform uses. Extend ``invokes`` to model more functions."""
 
+    def _zones(self) -> list[str]:
+        from ..catalog.regions import zones_of
+
+        # An unlisted Region answers with three zones, the most every Region has.
+        return zones_of(self.region) or [f"{self.region}{z}" for z in "abc"]
+
     def __init__(self, region: str = "us-west-2") -> None:
         self.region = region
         self.invokes: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            # The Region's real zone names (catalog/regions.py), not six invented ones for every Region.
             "aws:index/getAvailabilityZones:getAvailabilityZones": lambda a: {
-                "names": [f"{self.region}{z}" for z in "abcdef"],
-                "zoneIds": [f"{self.region[:3]}{self.region.split('-')[-1]}-az{i}" for i in range(1, 7)],
+                "names": self._zones(),
+                "zoneIds": [f"{self.region[:3]}{self.region.split('-')[-1]}-az{i}" for i in range(1, len(self._zones()) + 1)],
                 "id": self.region,
             },
             "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {

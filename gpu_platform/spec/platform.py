@@ -503,8 +503,15 @@ class PlatformSpec(SpecModel):
 
     @model_validator(mode="after")
     def _zones_in_region(self) -> "PlatformSpec":
+        from ..catalog.regions import zones_of
+
+        known = zones_of(self.region)
         zones = self.network.availability_zones or []
         for i, zone in enumerate(zones):
-            if not zone.startswith(self.region):
-                raise FieldError(f"network.availability_zones[{i}]", f"{zone!r} is not in region {self.region}")
+            if not zone.startswith(self.region) or (known is not None and zone not in known):
+                offered = f" (it has {', '.join(known)})" if known else ""
+                raise FieldError(f"network.availability_zones[{i}]", f"{zone!r} is not a zone of {self.region}{offered}")
+        if known is not None and self.network.az_count > len(known):
+            raise FieldError("network.az_count", f"{self.region} has {len(known)} availability zones, not "
+                                                 f"{self.network.az_count}")
         return self

@@ -58,7 +58,7 @@ def test_spec_is_frozen():
         (merged(network={"az_count": 3, "availability_zones": ["us-west-2a", "us-west-2b"]}),
          "network.availability_zones", "az_count is 3"),
         (merged(network={"availability_zones": ["eu-west-1a", "eu-west-1b"]}),
-         "network.availability_zones[0]", "not in region us-west-2"),
+         "network.availability_zones[0]", "is not a zone of us-west-2"),
         (merged(region="mars-1"), "region", "AWS region"),
         (merged(tags={"aws:owner": "x"}), "tags", "reserved"),
         (merged(cluster={"name": "gpu-test", "admins": [
@@ -213,3 +213,20 @@ def test_a_private_endpoint_needs_a_route_from_every_access_network():
     assert validate_spec(PlatformSpec, _private(["10.0.0.0/8"], tgw="tgw-0123456789abcdef0"))  # around the VPC
     assert "cluster.endpoint.transit_gateway_id" in problems(_private(["10.0.0.0/8"]))[
         "cluster.endpoint.private_access_cidrs[0]"]
+
+
+def test_zones_must_exist_in_the_region():
+    """us-west-2 has zones a-d (AWS Regions and Availability Zones); the offline plan used to invent a-f anywhere."""
+    found = problems(merged(network={"az_count": 2, "availability_zones": ["us-west-2a", "us-west-2e"]}))
+    assert found == {"network.availability_zones[1]": "'us-west-2e' is not a zone of us-west-2 (it has us-west-2a, "
+                                                        "us-west-2b, us-west-2c, us-west-2d)"}
+    assert problems(merged(network={"az_count": 5})) == {
+        "network.az_count": "us-west-2 has 4 availability zones, not 5"}
+
+
+def test_the_offline_plan_uses_the_regions_real_zones():
+    from gpu_platform.plan.mocks import PlanMocks
+
+    mocks = PlanMocks(region="ap-northeast-1")
+    names = mocks.invokes["aws:index/getAvailabilityZones:getAvailabilityZones"]({})["names"]
+    assert names == ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]  # Tokyo has no 1b
