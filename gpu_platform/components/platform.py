@@ -166,6 +166,23 @@ def _refuse_workloads(spec: PlatformSpec) -> None:
         )
 
 
+def _refuse_creator_in_admins(spec: PlatformSpec) -> None:
+    """The deploying principal gets EKS's creator access entry; listing it in admins too makes EKS refuse the second
+    entry mid-`up`. Checked before anything registers (a synchronous invoke, as zone discovery is)."""
+    if not spec.cluster.admins:
+        return
+    caller = aws.get_caller_identity()
+    i = rc.creator_conflict(spec, caller.arn)
+    if i is not None:
+        path = f"cluster.admins[{i}].principal_arn"
+        raise pulumi.InputPropertiesError(
+            f"{path}: {spec.cluster.admins[i].principal_arn} is the principal running this deployment ({caller.arn}); "
+            "EKS already gives it cluster admin as the cluster's creator and refuses a second access entry: remove it "
+            "from admins, or deploy with another principal",
+            [pulumi.InputPropertyErrorDetails(property_path=path, reason="duplicates the creator access entry")],
+        )
+
+
 class GpuPlatform(pulumi.ComponentResource):
     """The platform: network, EKS cluster, system node group, add-ons and the Kubernetes provider for everything else.
 
@@ -199,6 +216,7 @@ class GpuPlatform(pulumi.ComponentResource):
     ) -> None:
         spec = validated(PlatformSpec, spec)
         _refuse_workloads(spec)
+        _refuse_creator_in_admins(spec)
         super().__init__("gpu-platform:index:GpuPlatform", name, None, opts)
         self.spec = spec
         child = pulumi.ResourceOptions(parent=self)

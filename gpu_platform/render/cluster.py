@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from ..spec import AccessPolicy, CapacityType, PlatformSpec
 from .iam import partition
@@ -107,3 +107,27 @@ def default_storage_class() -> dict[str, Any]:
         "reclaimPolicy": "Delete",
         "parameters": {"type": "gp3", "encrypted": "true", "fsType": "ext4"},
     }
+
+
+def principal_of(caller_arn: str) -> str:
+    """The IAM principal behind a caller ARN: an assumed-role session (`arn:aws:sts::1:assumed-role/Deploy/ci`) is
+    its role (`arn:aws:iam::1:role/Deploy`); users and roles are themselves."""
+    parts = caller_arn.split(":", 5)
+    if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+        role = parts[5].split("/")[1]
+        return f"arn:{parts[1]}:iam::{parts[4]}:role/{role}"
+    return caller_arn
+
+
+def creator_conflict(spec: PlatformSpec, caller_arn: str) -> Optional[int]:
+    """Index of the `cluster.admins` entry for the principal running the deployment, if any: EKS already gives the
+    cluster's creator an access entry (bootstrapClusterCreatorAdminPermissions), and refuses a second one for the
+    same principal ("The specified access entry resource is already in use")."""
+    me = principal_of(caller_arn)
+    for i, admin in enumerate(spec.cluster.admins):
+        # Role ARNs may carry a path (role/team/Deploy); the assumed-role ARN does not.
+        arn = admin.principal_arn
+        if arn == me or (":role/" in arn and me.split(":role/")[0] == arn.split(":role/")[0]
+                         and arn.rsplit("/", 1)[-1] == me.rsplit("/", 1)[-1]):
+            return i
+    return None

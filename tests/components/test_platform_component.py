@@ -199,3 +199,33 @@ def test_the_private_endpoints_access_networks_are_routed_through_the_transit_ga
         via_tgw = {r["cidrBlock"] for r in rt.inputs["routes"] if r.get("transitGatewayId")}
         assert via_tgw == {"10.100.0.0/16", "172.20.0.0/16"}
         assert plan.depends_on(rt, attachment)
+
+
+def test_the_deploying_principal_listed_as_admin_is_refused_before_anything_registers():
+    """EKS gives the cluster's creator an access entry; a second one for the same principal fails mid-`up`."""
+    from gpu_platform.plan import PlanMocks
+    from gpu_platform.render.cluster import principal_of
+    from gpu_platform.spec import PlatformSpec
+
+    assert principal_of("arn:aws:sts::123456789012:assumed-role/platform-admins/ci-run-7") == \
+        "arn:aws:iam::123456789012:role/platform-admins"
+
+    class DeployedByAdmins(PlanMocks):
+        def __init__(self):
+            super().__init__(region="us-west-2")
+            self.invokes["aws:index/getCallerIdentity:getCallerIdentity"] = lambda a: {
+                "accountId": "123456789012", "id": "123456789012", "userId": "AROA:ci",
+                "arn": "arn:aws:sts::123456789012:assumed-role/platform-admins/ci-run-7"}
+
+    import yaml
+
+    from support import REPO
+
+    doc = yaml.safe_load((REPO / "stacks" / "Pulumi.staging.yaml").read_text())["config"]["gpu-platform:platform"]
+    spec = PlatformSpec.model_validate({**doc, "region": "us-west-2"}).platform_only()
+    with pytest.raises(pulumi.InputPropertiesError) as info:
+        run_program(lambda: GpuPlatform("p", spec), stack="staging", mocks=DeployedByAdmins())
+    assert str(info.value).startswith("cluster.admins[0].principal_arn: arn:aws:iam::123456789012:role/platform-admins "
+                                      "is the principal running this deployment")
+    assert [u for u in info.value.registered if "GpuPlatform" in u] == []
+    assert run_program(lambda: GpuPlatform("p", spec), stack="staging").by_type("eks:index:Cluster")
