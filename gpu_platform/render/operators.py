@@ -251,6 +251,9 @@ def kube_prometheus_stack_values(spec: PlatformSpec) -> dict[str, Any]:
                 }
             }
         }
+        # A StatefulSet keeps its volume claims when deleted (Kubernetes' default Retain), so `pulumi destroy`
+        # left every Prometheus EBS volume behind. Delete them with the StatefulSet; keep them on scale-down.
+        prometheus_spec["persistentVolumeClaimRetentionPolicy"] = {"whenDeleted": "Delete", "whenScaled": "Retain"}
     if prom.replicas > 1:
         # Spread replicas over system nodes so losing one node keeps a Prometheus running.
         prometheus_spec["podAntiAffinity"] = "soft"

@@ -251,6 +251,8 @@ def test_prometheus_sizing_follows_the_spec():
     claim = prom["storageSpec"]["volumeClaimTemplate"]["spec"]
     assert claim["resources"]["requests"]["storage"] == "200Gi"
     assert claim["storageClassName"] == "gp3-encrypted"
+    # StatefulSets keep their claims on delete unless told (Kubernetes' default Retain): destroy left the volumes.
+    assert prom["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Delete", "whenScaled": "Retain"}
     assert prom["resources"] == {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "6Gi"}}
     assert prom["externalLabels"] == {"cluster": "gpu-test", "environment": "prod"}
 
