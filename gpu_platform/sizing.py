@@ -167,6 +167,8 @@ class Sizing:
     cost: Cost
     min_replicas: int
     max_replicas: int
+    pool: Optional[str] = None
+    """The GPU node pool the model runs on (None when the platform declares no pools): see size_for_platform."""
 
     @property
     def gpus_per_replica(self) -> int:
@@ -292,7 +294,7 @@ def _instances(spec: ModelSpec, cls: GpuClass, offered: Offered) -> list[Instanc
     return list(cls.instances)
 
 
-def offered_instances(platform: object) -> Offered:
+def offered_instances(platform: object, pool: Optional[str] = None) -> Offered:
     """Instance types a platform's GPU node pools can launch, per class (None when it declares no pools).
 
     MIG pools are left out: their `nvidia.com/gpu` is a slice with a fraction of the memory, which the
@@ -303,8 +305,9 @@ def offered_instances(platform: object) -> Offered:
     if not pools:
         return None
     out: dict[str, list[str]] = {}
+    only = pool
     for pool in pools:
-        if getattr(pool, "mig", None) is not None:
+        if getattr(pool, "mig", None) is not None or (only is not None and pool.name != only):
             continue
         cls = GPU_CLASSES[pool.gpu_class.value]
         names = []
@@ -317,8 +320,40 @@ def offered_instances(platform: object) -> Offered:
                 continue
             names.append(inst.name)
         if names:
-            out[cls.name] = names
+            out.setdefault(cls.name, []).extend(n for n in names if n not in out.get(cls.name, []))
     return out
+
+
+def size_for_platform(spec: ModelSpec, platform: object) -> "Sizing":
+    """Size ``spec`` on ``platform``'s node pools and choose the pool it runs on.
+
+    A model may name its pool (`pool`); otherwise it runs on its class's one whole-GPU pool. MIG pools are never
+    chosen for whole-GPU sizing: their `nvidia.com/gpu` is a slice, so a model must not land there by class alone
+    (its node selector names the pool). A class with several whole-GPU pools needs the model to name one.
+    """
+    import dataclasses
+
+    gpu = getattr(platform, "gpu", None)
+    pools = list(getattr(gpu, "node_pools", None) or [])
+    if spec.pool is not None:
+        named = next((p for p in pools if p.name == spec.pool), None)
+        if named is None:
+            raise SizingError("pool", f"no GPU node pool named {spec.pool!r} (pools: "
+                                      f"{', '.join(p.name for p in pools) or 'none'})")
+        if named.mig is not None:
+            raise SizingError("pool", f"{spec.pool!r} is a MIG pool: its GPUs are slices, which whole-GPU serving "
+                                      "does not size; use a whole-GPU pool")
+        if spec.gpu_class is not None and spec.gpu_class != named.gpu_class.value:
+            raise SizingError("pool", f"{spec.pool!r} runs {named.gpu_class.value}, not gpu_class {spec.gpu_class}")
+    sized = size_model(spec, offered_instances(platform, spec.pool))
+    if not pools:
+        return sized
+    if spec.pool is not None:
+        return dataclasses.replace(sized, pool=spec.pool)
+    whole = [p.name for p in pools if p.gpu_class.value == sized.gpu_class and p.mig is None]
+    if len(whole) > 1:
+        raise SizingError("pool", f"gpu class {sized.gpu_class} has several pools ({', '.join(whole)}); name one")
+    return dataclasses.replace(sized, pool=whole[0] if whole else None)
 
 
 def rollout_surge(spec: ModelSpec, backend: Backend) -> int:

@@ -695,6 +695,9 @@ class ModelDeploymentArgs:
     """GPU class (`l4`, `a10g`, `l40s`, `a100`, `h100`); default: the cheapest class that fits."""
     instance_type: Optional[str]
     """EC2 instance type (`g6e.xlarge`); default: the cheapest instance of the class that fits."""
+    pool: Optional[str]
+    """GPU node pool to run on (`gpu.node_pools[].name`); default: the class's only whole-GPU pool. Needed when a
+    class has several pools (say spot L40S for batch and on-demand L40S for chat)."""
     gpu_count: Optional[int]
     """GPUs per replica (= tensor_parallel_size × pipeline_parallel_size); default: derived."""
     tensor_parallel_size: Optional[int]

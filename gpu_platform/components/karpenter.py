@@ -222,6 +222,8 @@ class Karpenter(pulumi.ComponentResource):
                 )
                 self.node_pools[pool_name] = resource
                 if pool is not None:
+                    # By pool name (what a model's sizing names) and, for models sized without pools, by class.
+                    self.gpu_node_pools.setdefault(pool.name, resource)
                     self.gpu_node_pools.setdefault(pool.gpu_class.value, resource)
 
         self.register_outputs(

@@ -33,6 +33,7 @@ from ..sizing import (
     class_gpu_capacity,
     offered_instances,
     ray_new_cluster_fits,
+    size_for_platform,
     size_model,
     time_sliced_classes,
 )
@@ -64,7 +65,7 @@ def _resources(values: Sequence[Any]) -> list[pulumi.Resource]:
 def size_or_fail(spec: ModelSpec, platform: PlatformRef, *, prefix: str = "") -> Sizing:
     """Size ``spec`` for ``platform``'s node pools; a misfit raises ``pulumi.InputPropertiesError`` naming the field."""
     try:
-        return size_model(spec, offered_instances(platform.spec))
+        return size_for_platform(spec, platform.spec)
     except SizingError as exc:
         path = f"{prefix}{exc.field}"
         raise pulumi.InputPropertiesError(
@@ -246,7 +247,7 @@ class ModelDeployment(pulumi.ComponentResource):
         # Wait for the operators this backend's custom resources need, and the class's NodePool.
         deps = _resources([platform.extras.get(k) for k in _BACKEND_OPERATORS[sized.backend]])
         pools = platform.extras.get("gpu_node_pools") or {}
-        deps += _resources([pools.get(sized.gpu_class)])
+        deps += _resources([pools.get(sized.pool or sized.gpu_class)])
         if base is not None:
             deps.append(base)
         deps += list(after)

@@ -25,6 +25,7 @@ from .labels import (
     GPU_TAINT,
     MANAGED_BY,
     NODE_ROLE_LABEL,
+    POOL_LABEL,
     SYSTEM_ROLE,
 )
 
@@ -41,7 +42,6 @@ CAPACITY_TYPE = "karpenter.sh/capacity-type"
 
 GPU_ROLE = "gpu"
 CPU_ROLE = "cpu"
-POOL_LABEL = f"{DOMAIN}/pool"
 """Node label: the spec pool a node belongs to (both its spot and on-demand NodePools carry the same value)."""
 AMI_FAMILY_LABEL = f"{DOMAIN}/ami-family"
 """Node label: `al2023` or `bottlerocket`; the Helm device plugin selects al2023 GPU nodes by it."""

@@ -9,6 +9,9 @@ SYSTEM_ROLE = "system"
 GPU_CLASS_LABEL = f"{DOMAIN}/gpu-class"
 """Node label carrying the GPU class (`l4`, `a10g`, `l40s`, `a100`, `h100`) of a Karpenter GPU node."""
 
+POOL_LABEL = f"{DOMAIN}/pool"
+"""Node label naming the node pool (`gpu.node_pools[].name`, or `cpu`) a Karpenter node belongs to."""
+
 GPU_RESOURCE = "nvidia.com/gpu"
 GPU_TAINT = {"key": GPU_RESOURCE, "value": "true", "effect": "NoSchedule"}
 """Taint on every GPU node: only pods that tolerate it (GPU workloads, GPU daemons) land there."""

@@ -33,6 +33,7 @@ from .labels import (
     MANAGED_BY,
     MONITORING_NAMESPACE,
     PROMETHEUS_URL,
+    POOL_LABEL,
     PROXY_NAMESPACE,
 )
 
@@ -251,8 +252,14 @@ def pod_labels(spec: ModelSpec, workload: str, role: str) -> dict[str, str]:
 
 
 def node_selector(sizing: Sizing) -> dict[str, str]:
-    """Land on the GPU class's NodePool, on the instance type sizing assumed (GPU count, CPU, memory)."""
-    return {GPU_CLASS_LABEL: sizing.gpu_class, INSTANCE_TYPE_LABEL: sizing.instance_type}
+    """Land on the model's pool (its class's pool), on the instance type sizing assumed (GPU count, CPU, memory).
+
+    The pool label keeps a whole-GPU model off a MIG pool of the same class, whose `nvidia.com/gpu` is a slice.
+    """
+    selector = {GPU_CLASS_LABEL: sizing.gpu_class, INSTANCE_TYPE_LABEL: sizing.instance_type}
+    if sizing.pool is not None:
+        selector[POOL_LABEL] = sizing.pool
+    return selector
 
 
 def spread(workload: str) -> list[dict[str, Any]]:

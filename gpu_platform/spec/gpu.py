@@ -503,20 +503,14 @@ class GpuSpec(SpecModel):
     @model_validator(mode="after")
     def _pools(self) -> "GpuSpec":
         seen_names: dict[str, int] = {}
-        seen_classes: dict[str, int] = {}
         for i, pool in enumerate(self.node_pools):
             if pool.name in seen_names:
                 raise FieldError(f"node_pools[{i}].name", f"{pool.name!r} is already used by node_pools[{seen_names[pool.name]}]")
             if pool.name == "cpu":
                 raise FieldError(f"node_pools[{i}].name", "'cpu' is the CPU pool's name")
-            cls = pool.gpu_class.value
-            if cls in seen_classes:
-                raise FieldError(
-                    f"node_pools[{i}].gpu_class",
-                    f"{cls} already has a pool (node_pools[{seen_classes[cls]}]); widen that pool's instance types instead",
-                )
+            # Several pools may share a class (whole A100s and MIG A100s, spot and on-demand L40S); models then
+            # name their pool (ModelSpec.pool) where the choice is not obvious.
             seen_names[pool.name] = i
-            seen_classes[cls] = i
         for family in AmiFamily:
             node_class: NodeClassSpec = getattr(self, family.value)
             if not node_class.floating and not AMI_VERSION_PATTERNS[family.value].match(node_class.ami_version):

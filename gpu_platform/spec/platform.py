@@ -386,15 +386,13 @@ class PlatformSpec(SpecModel):
         from ..sizing import (  # sizing imports spec: import late
             SizingError,
             class_gpu_capacity,
-            offered_instances,
             rollout_surge,
-            size_model,
+            size_for_platform,
         )
 
         names: dict[str, int] = {}
         served: dict[str, int] = {}
         workloads: dict[tuple[str, str], int] = {}
-        offered = offered_instances(self)
         for i, m in enumerate(self.models):
             if m.name in names:
                 raise FieldError(f"models[{i}].name", f"{m.name!r} is already used by models[{names[m.name]}]")
@@ -411,7 +409,7 @@ class PlatformSpec(SpecModel):
                     f"must be ≥ 600 in prod (got {down}): a replica costs minutes to bring back",
                 )
             try:
-                sizing = size_model(m, offered)
+                sizing = size_for_platform(m, self)
             except SizingError as exc:
                 raise FieldError(f"models[{i}].{exc.field}", exc.message) from None
             capacity = class_gpu_capacity(self, sizing.gpu_class)

@@ -142,8 +142,10 @@ def test_handles_are_published_on_the_platform_ref(plan):
     platform = HANDLES["platform"]
     assert platform.ref.extras["karpenter"] is platform.karpenter.release
     pools = platform.ref.extras["gpu_node_pools"]
-    assert set(pools) == {"l40s", "h100", "a100"}
+    # By pool name (what a model's sizing names) and by class (models sized without pools).
+    assert set(pools) == {"l40s", "h100", "a100", "a100-mig"}
     assert pools["l40s"] is platform.karpenter.node_pools["l40s-spot"]  # spot is preferred
+    assert pools["a100-mig"] is pools["a100"] is platform.karpenter.node_pools["a100-mig-on-demand"]
 
 
 def test_bad_spec_fails_before_any_resource():

@@ -71,7 +71,6 @@ def test_pool_defaults_prefer_spot_with_on_demand_fallback_and_safe_disruption()
          "gpu.node_pools[0].max_gpus_per_node", "no h100 instance type"),
         (platform(node_pools=[pool(gpu_class="h100", limits={"gpus": 4})]),
          "gpu.node_pools[0].limits.gpus", "smallest allowed node (8 GPUs)"),
-        (platform(node_pools=[pool(name="a"), pool(name="b")]), "gpu.node_pools[1].gpu_class", "already has a pool"),
         (platform(node_pools=[pool(name="x"), pool(name="x", gpu_class="a10g")]), "gpu.node_pools[1].name", "already used"),
         (platform(node_pools=[pool(name="Bad_Name")]), "gpu.node_pools[0].name", "lowercase"),
         (platform(node_pools=[pool(labels={"karpenter.sh/foo": "x"})]), "gpu.node_pools[0].labels", "reserved"),

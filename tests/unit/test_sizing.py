@@ -292,3 +292,40 @@ def test_a_second_ray_cluster_fits_only_within_the_pools_gpu_ceilings():
     assert big.gpus_per_replica == 16
     assert not ray_new_cluster_fits(big, class_gpu_capacity(platform, "h100"))
     assert ray_new_cluster_fits(big, None)  # no pools declared: nothing bounds it here
+
+
+def _pools_platform(*pools):
+    return PlatformSpec.model_validate({"environment": "dev", "region": "us-east-1", "cluster": {"name": "gpu-t"},
+                                        "gpu": {"node_pools": list(pools)}})
+
+
+_WHOLE_A100 = {"name": "a100", "gpu_class": "a100", "capacity": "on_demand", "limits": {"gpus": 16}}
+_MIG_A100 = {"name": "a100-mig", "gpu_class": "a100", "capacity": "on_demand", "limits": {"gpus": 8},
+             "mig": {"strategy": "single", "profiles": {"3g.20gb": 2}}}
+
+
+def test_a_model_runs_on_its_classs_whole_gpu_pool_never_on_a_mig_pool_of_the_same_class():
+    """MIG `single` advertises each slice as nvidia.com/gpu: a whole-GPU model selected by class alone could land on
+    a slice with a fraction of the memory. The node selector names the pool."""
+    from gpu_platform.render.model import node_selector
+    from gpu_platform.sizing import size_for_platform
+
+    platform = _pools_platform(_WHOLE_A100, _MIG_A100)
+    spec = ModelSpec(name="m", model="meta-llama/Llama-3.1-8B-Instruct", gpu_class="a100")
+    sized = size_for_platform(spec, platform)
+    assert sized.pool == "a100"
+    assert node_selector(sized)["gpu-platform.io/pool"] == "a100"
+
+
+def test_a_class_with_two_whole_gpu_pools_needs_the_model_to_name_one():
+    from gpu_platform.sizing import size_for_platform
+
+    spot = {**_WHOLE_A100, "name": "a100-batch", "capacity": "spot_with_on_demand_fallback"}
+    platform = _pools_platform(_WHOLE_A100, spot)
+    spec = {"name": "m", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu_class": "a100"}
+    with pytest.raises(SizingError) as info:
+        size_for_platform(ModelSpec(**spec), platform)
+    assert (info.value.field, info.value.message) == ("pool", "gpu class a100 has several pools (a100, a100-batch); name one")
+    assert size_for_platform(ModelSpec(**spec, pool="a100-batch"), platform).pool == "a100-batch"
+    with pytest.raises(SizingError, match="'a100-mig' is a MIG pool"):
+        size_for_platform(ModelSpec(**spec, pool="a100-mig"), _pools_platform(_WHOLE_A100, _MIG_A100))
