@@ -97,6 +97,22 @@ def chart(key: str) -> Chart:
         raise KeyError(f"unknown chart {key!r}; known: {', '.join(sorted(CHARTS))}") from None
 
 
+EKS_ADDON_VERSIONS: dict[str, dict[str, str]] = {
+    # The EKS user guide's "latest version of the Amazon EKS add-on type for each Kubernetes version" table
+    # (managing-coredns.html, read 2026-11). A minor missing here cannot be deployed until it is pinned.
+    "coredns": {"1.34": "v1.12.4-eksbuild.1", "1.33": "v1.12.4-eksbuild.1", "1.32": "v1.11.4-eksbuild.24"},
+}
+
+
+def eks_addon_version(addon: str, kubernetes_version: str) -> str:
+    """The pinned version of an EKS managed add-on for a Kubernetes minor; KeyError names what is missing."""
+    versions = EKS_ADDON_VERSIONS[addon]
+    if kubernetes_version not in versions:
+        raise KeyError(f"no pinned {addon} add-on version for Kubernetes {kubernetes_version} (pinned: "
+                       f"{', '.join(sorted(versions))}); add it to EKS_ADDON_VERSIONS from the EKS user guide")
+    return versions[kubernetes_version]
+
+
 RAY_VERSION = "2.56.0"
 """The Ray release inside the `ray-llm` image: KubeRay's `rayVersion` must name it."""
 

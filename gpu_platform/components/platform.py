@@ -22,6 +22,7 @@ from pulumi_aws.ec2.security_group_rule import SecurityGroupRule
 from pulumi_aws.ec2.subnet import Subnet
 from pulumi_aws.ec2.vpc import Vpc
 
+from ..catalog.versions import eks_addon_version
 from ..render import cluster as rc
 from ..render import network as rn
 from ..render.iam import NODE_ROLE_POLICIES, service_trust_policy
@@ -322,6 +323,19 @@ class GpuPlatform(pulumi.ComponentResource):
 
         # Add-ons beyond the ones pulumi-eks manages (vpc-cni, coredns, kube-proxy).
         addon_opts = pulumi.ResourceOptions(parent=self, depends_on=[system_nodes])
+        # CoreDNS as a managed, pinned add-on on the system nodes: pulumi-eks manages it only with a default node
+        # group, so it stayed EKS's self-managed bootstrap copy, unpinned and free to land on GPU nodes.
+        aws.eks.Addon(
+            f"{name}-coredns",
+            cluster_name=self.cluster_name,
+            addon_name="coredns",
+            addon_version=eks_addon_version("coredns", spec.cluster.kubernetes_version),
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="PRESERVE",
+            configuration_values=json.dumps(rc.coredns_configuration(spec)),
+            tags=tags,
+            opts=addon_opts,
+        )
         pod_identity_agent = aws.eks.Addon(
             f"{name}-eks-pod-identity-agent",
             cluster_name=self.cluster_name,

@@ -131,3 +131,14 @@ def creator_conflict(spec: PlatformSpec, caller_arn: str) -> Optional[int]:
                          and arn.rsplit("/", 1)[-1] == me.rsplit("/", 1)[-1]):
             return i
     return None
+
+
+def coredns_configuration(spec: PlatformSpec) -> dict[str, Any]:
+    """CoreDNS add-on configuration: on the system nodes, at least two replicas, one disrupted at a time, so cluster
+    DNS never depends on a GPU node Karpenter may remove. Keys as the EKS user guide's CoreDNS configuration examples
+    use them (read there; not checked against `describe-addon-configuration`, which needs AWS)."""
+    return {
+        "nodeSelector": system_node_labels(),
+        "replicaCount": max(2, min(spec.system_nodes.min_size, 3)),
+        "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
+    }

@@ -417,6 +417,9 @@ def controller_values(spec: PlatformSpec) -> dict[str, Any]:
         "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT},
         # Karpenter must not run on nodes it manages: pin it to the managed system node group.
         "nodeSelector": {"kubernetes.io/os": "linux", NODE_ROLE_LABEL: SYSTEM_ROLE},
+        # The node's resolver (the VPC's), not cluster DNS: Karpenter must keep working while CoreDNS has no node
+        # to run on (the Karpenter docs recommend Default whenever CoreDNS could depend on Karpenter's nodes).
+        "dnsPolicy": "Default",
         "controller": {
             # The controller finds its Region through IMDS unless told; the system nodes allow pods one hop to IMDS
             # (hop limit 1, so pods cannot reach node credentials), which a pod on the pod network never gets.

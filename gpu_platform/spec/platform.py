@@ -294,6 +294,13 @@ class ClusterSpec(SpecModel):
     @classmethod
     def _version(cls, v: object) -> str:
         v = str(v)
+        from ..catalog.versions import EKS_ADDON_VERSIONS
+
+        if v in SUPPORTED_KUBERNETES_VERSIONS and v not in EKS_ADDON_VERSIONS["coredns"]:
+            raise ValueError(
+                f"Kubernetes {v} has no pinned CoreDNS add-on version yet (gpu_platform/catalog/versions.py); "
+                f"choose one of {', '.join(sorted(EKS_ADDON_VERSIONS['coredns']))}"
+            )
         if v not in SUPPORTED_KUBERNETES_VERSIONS:
             raise ValueError(
                 f"Kubernetes {v} is not supported; choose one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}"

@@ -229,3 +229,28 @@ def test_the_deploying_principal_listed_as_admin_is_refused_before_anything_regi
                                       "is the principal running this deployment")
     assert [u for u in info.value.registered if "GpuPlatform" in u] == []
     assert run_program(lambda: GpuPlatform("p", spec), stack="staging").by_type("eks:index:Cluster")
+
+
+def test_coredns_is_a_pinned_managed_add_on_on_the_system_nodes():
+    """pulumi-eks manages CoreDNS only with its default node group (skipped here), so it stayed EKS's unpinned
+    self-managed copy, free to run on GPU nodes. Version: the EKS user guide's table for Kubernetes 1.34."""
+    from stack_plans_path import planned_stack
+
+    plan = planned_stack("prod")
+    [coredns] = [a for a in plan.by_type("aws:eks/addon:Addon") if a.inputs["addonName"] == "coredns"]
+    assert coredns.inputs["addonVersion"] == "v1.12.4-eksbuild.1"
+    config = json.loads(coredns.inputs["configurationValues"])
+    assert config["nodeSelector"] == {"gpu-platform.io/node-role": "system"} and config["replicaCount"] >= 2
+    [system] = plan.by_type("aws:eks/nodeGroup:NodeGroup")
+    assert plan.depends_on(coredns, system)
+    karpenter = next(r for r in plan.helm_releases() if r.inputs.get("name") == "karpenter")
+    assert karpenter.inputs["values"]["dnsPolicy"] == "Default"  # survives CoreDNS having nowhere to run
+
+
+def test_a_kubernetes_minor_without_a_pinned_coredns_is_refused():
+    from gpu_platform.spec import PlatformSpec, SpecError, validate_spec
+
+    with pytest.raises(SpecError) as info:
+        validate_spec(PlatformSpec, {"environment": "dev", "region": "us-west-2",
+                                     "cluster": {"name": "gpu-t", "kubernetes_version": "1.35"}})
+    assert "has no pinned CoreDNS add-on version" in str(info.value)
