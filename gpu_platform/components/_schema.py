@@ -257,7 +257,14 @@ class GpuDisruptionSpec:
     consolidate_after: Optional[str]
     """How long a GPU node must be empty before it is removed (absorbs short gaps between bursts)."""
     expire_after: Optional[str]
-    """Replace nodes after this age (AMI and driver patches); `Never` keeps them until drift or interruption."""
+    """Replace nodes after this age (AMI and driver patches); `Never` keeps them until drift or interruption.
+    Karpenter expires nodes regardless of disruption budgets, so a pool hosting multi-node models (a replica's nodes
+    are created together and would expire together) must say `Never`; AMI updates then roll through drift, one node
+    at a time."""
+    fallback_expire_after: Optional[str]
+    """Lifetime of the on-demand *fallback* nodes of a `spot_with_on_demand_fallback` pool. They exist only because
+    spot ran short; expiring them returns their pods to spot (tried first) once spot is back, where `WhenEmpty`
+    consolidation alone never would. Must be shorter than `expire_after` to mean anything."""
     termination_grace_period: Optional[str]
     """Longest a draining node waits for pods (also bounds `karpenter.sh/do-not-disrupt`) before it is removed."""
     max_disrupted: Optional[str]

@@ -660,6 +660,27 @@ def gpu_node_labels(pool: GpuNodePoolSpec) -> dict[str, str]:
     return labels
 
 
+def node_lifetime(pool: GpuNodePoolSpec, suffix: str) -> str:
+    """`expireAfter` per pool role: the on-demand fallback of a spot pool lives `fallback_expire_after` (so its pods
+    go back to spot), every other node `expire_after` (`Never` for pools hosting multi-node models: the spec
+    enforces it, since Karpenter expires a replica's nodes together, budgets or not)."""
+    d = pool.disruption
+    if suffix == "on-demand" and pool.capacity is PoolCapacity.SPOT_WITH_ON_DEMAND_FALLBACK:
+        return d.fallback_expire_after if d.expire_after == "Never" else _shorter(d.fallback_expire_after, d.expire_after)
+    return d.expire_after
+
+
+def _shorter(a: str, b: str) -> str:
+    return a if _seconds(a) <= _seconds(b) else b
+
+
+def _seconds(duration: str) -> int:
+    import re
+
+    units = {"s": 1, "m": 60, "h": 3600}
+    return sum(int(n) * units[u] for n, u in re.findall(r"(\d+)([smh])", duration))
+
+
 def gpu_node_pools(spec: PlatformSpec, pool: GpuNodePoolSpec) -> list[dict[str, Any]]:
     """The NodePools of one GPU pool: spot (weight 50) then on-demand (weight 10), or just one of them.
 
@@ -690,7 +711,7 @@ def gpu_node_pools(spec: PlatformSpec, pool: GpuNodePoolSpec) -> list[dict[str, 
                     "nodeClassRef": {"group": NODE_CLASS_GROUP, "kind": "EC2NodeClass", "name": pool_node_class_name(pool)},
                     "requirements": requirements,
                     "taints": [dict(GPU_TAINT)],
-                    "expireAfter": d.expire_after,
+                    "expireAfter": node_lifetime(pool, suffix),
                     "terminationGracePeriod": d.termination_grace_period,
                 },
             },

@@ -193,7 +193,14 @@ class GpuDisruptionSpec(SpecModel):
     consolidate_after: str = "10m"
     """How long a GPU node must be empty before it is removed (absorbs short gaps between bursts)."""
     expire_after: str = "720h"
-    """Replace nodes after this age (AMI and driver patches); `Never` keeps them until drift or interruption."""
+    """Replace nodes after this age (AMI and driver patches); `Never` keeps them until drift or interruption.
+    Karpenter expires nodes regardless of disruption budgets, so a pool hosting multi-node models (a replica's nodes
+    are created together and would expire together) must say `Never`; AMI updates then roll through drift, one node
+    at a time."""
+    fallback_expire_after: str = "24h"
+    """Lifetime of the on-demand *fallback* nodes of a `spot_with_on_demand_fallback` pool. They exist only because
+    spot ran short; expiring them returns their pods to spot (tried first) once spot is back, where `WhenEmpty`
+    consolidation alone never would. Must be shorter than `expire_after` to mean anything."""
     termination_grace_period: str = "1h"
     """Longest a draining node waits for pods (also bounds `karpenter.sh/do-not-disrupt`) before it is removed."""
     max_disrupted: str = "10%"
@@ -201,7 +208,7 @@ class GpuDisruptionSpec(SpecModel):
     max_drifted: str = "1"
     """Most nodes replaced at once for drift (AMI, NodeClass changes), so a rollout never empties a class."""
 
-    @field_validator("consolidate_after", "termination_grace_period")
+    @field_validator("consolidate_after", "termination_grace_period", "fallback_expire_after")
     @classmethod
     def _durations(cls, v: str) -> str:
         return _duration(v, allow_never=False)

@@ -431,6 +431,16 @@ class PlatformSpec(SpecModel):
                     f"{sizing.gpu_class} pools' ceiling of {capacity}: they could never all schedule (at max replicas "
                     "a rolling update would wait forever); lower max_replicas or raise the pool's limits.gpus",
                 )
+            if sizing.pipeline_parallel_size > 1 and sizing.pool is not None:
+                j, pool = next((j, p) for j, p in enumerate(self.gpu.node_pools) if p.name == sizing.pool)
+                if pool.disruption.expire_after != "Never":
+                    raise FieldError(
+                        f"gpu.node_pools[{j}].disruption.expire_after",
+                        f"{pool.disruption.expire_after}: the pool hosts models[{i}] ({m.name}), whose replicas span "
+                        f"{sizing.pipeline_parallel_size} nodes created together; Karpenter expires nodes regardless of "
+                        "disruption budgets, so they would all go at once. Set Never (AMI updates then roll one node "
+                        "at a time through drift)",
+                    )
             for workload in m.workload_names(sizing.backend):
                 other = workloads.get((m.namespace, workload))
                 if other is not None:

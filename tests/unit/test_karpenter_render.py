@@ -114,7 +114,9 @@ def test_gpu_pools_are_tainted_labelled_and_never_consolidate_busy_nodes():
             assert tmpl["metadata"]["labels"][GPU_CLASS_LABEL] in GPU_CLASSES
             assert obj["spec"]["disruption"]["consolidationPolicy"] == "WhenEmpty"
             assert {"nodes": "1", "reasons": ["Drifted"]} in obj["spec"]["disruption"]["budgets"]
-            assert tmpl["spec"]["expireAfter"] == "720h" and tmpl["spec"]["terminationGracePeriod"] == "1h"
+            fallback = obj["metadata"]["name"].endswith("-on-demand") and "weight" in obj["spec"]
+            assert tmpl["spec"]["expireAfter"] == ("24h" if fallback else "720h")
+            assert tmpl["spec"]["terminationGracePeriod"] == "1h"
 
 
 def test_limits_cover_gpus_cpu_and_memory():
@@ -354,3 +356,14 @@ def test_gpu_limits_count_what_the_nodes_advertise():
     limits = pool["spec"]["limits"]
     assert "nvidia.com/gpu" not in limits
     assert (limits["nvidia.com/mig-3g.20gb"], limits["nvidia.com/mig-1g.5gb"]) == ("8", "32")
+
+
+def test_node_lifetimes_follow_the_pools_role():
+    """On-demand fallback nodes expire after fallback_expire_after (24h) so their pods return to spot; the spot pool
+    and on-demand-only pools keep expire_after. By hand from the defaults: 24h and 720h."""
+    spec = spec_with(node_pools=[{"name": "l40s", "gpu_class": "l40s", "limits": {"gpus": 8, "on_demand_gpus": 8}},
+                                 {"name": "h100", "gpu_class": "h100", "capacity": "on_demand",
+                                  "min_gpus_per_node": 8, "limits": {"gpus": 16}}])
+    lifetimes = {p["metadata"]["name"]: p["spec"]["template"]["spec"]["expireAfter"]
+                 for pool in spec.gpu.node_pools for p in rk.gpu_node_pools(spec, pool)}
+    assert lifetimes == {"l40s-spot": "720h", "l40s-on-demand": "24h", "h100-on-demand": "720h"}

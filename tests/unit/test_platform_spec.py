@@ -230,3 +230,16 @@ def test_the_offline_plan_uses_the_regions_real_zones():
     mocks = PlanMocks(region="ap-northeast-1")
     names = mocks.invokes["aws:index/getAvailabilityZones:getAvailabilityZones"]({})["names"]
     assert names == ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]  # Tokyo has no 1b
+
+
+def test_a_pool_hosting_multi_node_models_must_not_expire_nodes():
+    pool = {"name": "h100", "gpu_class": "h100", "capacity": "on_demand", "min_gpus_per_node": 8,
+            "limits": {"gpus": 32}}
+    model = {"name": "big", "model": "s3://weights/llama-3.1-405b-instruct", "gpu_class": "h100",
+             "autoscaling": {"min_replicas": 1, "max_replicas": 1}}
+    found = problems(merged(gpu={"node_pools": [pool], "al2023": {"ami_version": "v20251112"}}, models=[model]))
+    assert list(found) == ["gpu.node_pools[0].disruption.expire_after"]
+    assert "replicas span 2 nodes created together" in found["gpu.node_pools[0].disruption.expire_after"]
+    never = {**pool, "disruption": {"expire_after": "Never"}}
+    assert validate_spec(PlatformSpec, merged(gpu={"node_pools": [never], "al2023": {"ami_version": "v20251112"}},
+                                              models=[model]))
