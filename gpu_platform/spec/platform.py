@@ -505,8 +505,13 @@ class PlatformSpec(SpecModel):
         vpc = ipaddress.ip_network(self.network.vpc_cidr)
         for i, cidr in enumerate(endpoint.private_access_cidrs):
             net = ipaddress.ip_network(cidr)
-            # A range inside the VPC needs no route; one around it (10.0.0.0/8) is routed, the VPC's local route
-            # being more specific for its own part.
+            if net != vpc and vpc.subnet_of(net):  # type: ignore[arg-type]
+                raise FieldError(
+                    f"cluster.endpoint.private_access_cidrs[{i}]",
+                    f"{cidr} contains the VPC's own range ({vpc}): list the networks that need the API (the VPN's, "
+                    "the CI runners') rather than a range the VPC overlaps",
+                )
+            # A range inside the VPC (runners or a bastion there) needs no route; one outside needs the gateway.
             if not endpoint.public and not net.subnet_of(vpc) and endpoint.transit_gateway_id is None:  # type: ignore[arg-type]
                 raise FieldError(
                     f"cluster.endpoint.private_access_cidrs[{i}]",

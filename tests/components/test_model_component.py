@@ -20,7 +20,7 @@ from support import stack_outputs_mocks
 PLATFORM = {
     "environment": "prod",
     "region": "us-east-1",
-    "cluster": {"name": "gpu-prod", "endpoint": {"public": False, "private_access_cidrs": ["10.0.0.0/8"], "transit_gateway_id": "tgw-0123456789abcdef0"}},
+    "cluster": {"name": "gpu-prod", "endpoint": {"public": False, "private_access_cidrs": ["10.100.0.0/16"], "transit_gateway_id": "tgw-0123456789abcdef0"}},
     "gpu": {
         "node_pools": [
             {"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand"},
