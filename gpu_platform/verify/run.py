@@ -50,7 +50,8 @@ def verify_plans(
         for i, manifests in enumerate(plans):
             progress(f"applying {len(manifests)} objects from {plan_dirs[i]}")
             results = cp.apply([m.path for m in manifests])
-            applied = results if i == len(plans) - 1 else applied + [r for r in results if not r.admitted]
+            # An earlier plan's rejections stay in the verdict; of the last plan, every answer counts.
+            applied += results if i == len(plans) - 1 else [r for r in results if not r.admitted]
         derived = _settle(cp, out, namespaces, max_settle)
         events = cp.collect(out, namespaces)
     return judge(applied, events, derived, read_objects(out))

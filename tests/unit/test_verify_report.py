@@ -13,6 +13,7 @@ from gpu_platform.verify.report import judge
 
 
 def _plan(tmp_path: Path, objects: list[dict]) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     from gpu_platform.plan.output import manifest_filename
 
     (tmp_path / "manifests").mkdir()
@@ -114,3 +115,35 @@ def test_verify_names_a_missing_plan(tmp_path, capsys):
 
     assert main(["verify", "--plan", str(tmp_path / "nowhere")]) == 2
     assert "plan.json not found" in capsys.readouterr().err
+
+
+class _FakeControlPlane:
+    """Answers like the harness: the first plan's Deployment is rejected, the second plan applies cleanly."""
+
+    info = {"seconds": 0}
+
+    def __init__(self):
+        self.calls = 0
+
+    def apply(self, files):
+        self.calls += 1
+        return [ApplyResult(str(f), "Deployment", "models", "m", self.calls > 1, "" if self.calls > 1 else "denied")
+                for f in files]
+
+    def apply_documents(self, docs):
+        return [ApplyResult("env", "Namespace", "", d["metadata"]["name"], True, "") for d in docs]
+
+    def collect(self, out, namespaces):
+        for sub in ("derived", "applied"):
+            (out / sub).mkdir(parents=True, exist_ok=True)
+        return []
+
+
+def test_an_upgrade_keeps_the_earlier_plans_rejections_in_the_verdict(tmp_path):
+    from gpu_platform.verify import verify_plans
+
+    first = _plan(tmp_path / "a", [_obj("Deployment", "m", "models")])
+    second = _plan(tmp_path / "b", [_obj("Deployment", "m", "models")])
+    verdict = verify_plans([first, second], toolchain=None, control_plane=_FakeControlPlane(), max_settle=0)
+    assert [r.admitted for r in verdict.applied] == [False, True]
+    assert not verdict.ok and verdict.lines()[0] == "Deployment models/m: denied"
