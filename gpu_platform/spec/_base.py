@@ -32,6 +32,14 @@ class FieldError(ValueError):
         self.message = message
 
 
+class FieldErrors(ValueError):
+    """Several :class:`FieldError`s from one validator: every cross-check's problem, reported in one run."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
+
+
 class SpecError(Exception):
     """Invalid configuration: one or more ``(path, message)`` problems, reported together."""
 
@@ -86,6 +94,9 @@ def problems_from(exc: ValidationError, prefix: str = "") -> list[tuple[str, str
     for err in exc.errors(include_url=False):
         loc = list(err.get("loc", ()))
         cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldErrors):
+            problems += [(format_loc(loc + e.field.split("."), prefix), e.message) for e in cause.errors]
+            continue
         if isinstance(cause, FieldError):
             loc += cause.field.split(".")
             message = cause.message

@@ -9,7 +9,7 @@ from typing import Optional
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import FieldError, SpecModel
+from ._base import FieldError, FieldErrors, SpecModel
 from .fallback import FallbackSpec
 from .gpu import GpuSpec
 from .model import ModelSpec
@@ -370,7 +370,6 @@ class PlatformSpec(SpecModel):
                 raise ValueError(f"tag {key!r}: keys are 1–128 and values at most 256 characters")
         return v
 
-    @model_validator(mode="after")
     def _operators_for_environment(self) -> "PlatformSpec":
         try:
             self.operators.check_environment(self.environment is Environment.PROD)
@@ -378,7 +377,6 @@ class PlatformSpec(SpecModel):
             raise FieldError(f"operators.{exc.field}", exc.message) from None
         return self
 
-    @model_validator(mode="after")
     def _gpu_for_environment(self) -> "PlatformSpec":
         # Refuse rather than warn: a warning in a plan is easy to miss, a spot drought in prod is not.
         if self.environment is Environment.PROD:
@@ -388,7 +386,6 @@ class PlatformSpec(SpecModel):
                 raise FieldError(f"gpu.{path}", message)
         return self
 
-    @model_validator(mode="after")
     def _models(self) -> "PlatformSpec":
         from ..sizing import (  # sizing imports spec: import late
             SizingError,
@@ -400,75 +397,80 @@ class PlatformSpec(SpecModel):
         names: dict[str, int] = {}
         served: dict[str, int] = {}
         workloads: dict[tuple[str, str], int] = {}
+        problems: list[FieldError] = []
         for i, m in enumerate(self.models):
-            if m.name in names:
-                raise FieldError(f"models[{i}].name", f"{m.name!r} is already used by models[{names[m.name]}]")
-            if m.model_name in served:
-                raise FieldError(
-                    f"models[{i}].served_name",
-                    f"{m.model_name!r} is already served by models[{served[m.model_name]}]; clients could not tell them apart",
-                )
-            names[m.name], served[m.model_name] = i, i
-            down = m.autoscaling.scale_down_stabilization_seconds
-            if self.environment is Environment.PROD and down is not None and down < 600:
-                raise FieldError(
-                    f"models[{i}].autoscaling.scale_down_stabilization_seconds",
-                    f"must be ≥ 600 in prod (got {down}): a replica costs minutes to bring back",
-                )
             try:
-                sizing = size_for_platform(m, self)
-            except SizingError as exc:
-                raise FieldError(f"models[{i}].{exc.field}", exc.message) from None
-            capacity = class_gpu_capacity(self, sizing.gpu_class)
-            # Headroom placeholders are preempted by real replicas, so a rollout's surge may take their place.
-            extra = max(m.headroom_replicas, rollout_surge(m, sizing.backend))
-            peak = m.autoscaling.max_replicas + (m.canary.replicas if m.canary else 0) + extra
-            if capacity is not None and peak * sizing.gpus_per_replica > capacity:
-                raise FieldError(
-                    f"models[{i}].autoscaling.max_replicas",
-                    f"{peak} replicas (max_replicas, canary, and headroom or a rollout's surge) × "
-                    f"{sizing.gpus_per_replica} GPUs = {peak * sizing.gpus_per_replica} GPUs, above the "
-                    f"{sizing.gpu_class} pools' ceiling of {capacity}: they could never all schedule (at max replicas "
-                    "a rolling update would wait forever); lower max_replicas or raise the pool's limits.gpus",
-                )
-            if sizing.pipeline_parallel_size > 1 and sizing.pool is not None:
-                j, pool = next((j, p) for j, p in enumerate(self.gpu.node_pools) if p.name == sizing.pool)
-                if pool.disruption.expire_after != "Never":
+                if m.name in names:
+                    raise FieldError(f"models[{i}].name", f"{m.name!r} is already used by models[{names[m.name]}]")
+                if m.model_name in served:
                     raise FieldError(
-                        f"gpu.node_pools[{j}].disruption.expire_after",
-                        f"{pool.disruption.expire_after}: the pool hosts models[{i}] ({m.name}), whose replicas span "
-                        f"{sizing.pipeline_parallel_size} nodes created together; Karpenter expires nodes regardless of "
-                        "disruption budgets, so they would all go at once. Set Never (AMI updates then roll one node "
-                        "at a time through drift)",
+                        f"models[{i}].served_name",
+                        f"{m.model_name!r} is already served by models[{served[m.model_name]}]; clients could not tell them apart",
                     )
-            for workload in m.workload_names(sizing.backend):
-                other = workloads.get((m.namespace, workload))
-                if other is not None:
+                names[m.name], served[m.model_name] = i, i
+                down = m.autoscaling.scale_down_stabilization_seconds
+                if self.environment is Environment.PROD and down is not None and down < 600:
                     raise FieldError(
-                        f"models[{i}].name",
-                        f"{m.name!r} would create {workload!r} in namespace {m.namespace}, which models[{other}] "
-                        f"({self.models[other].name}) already creates; rename one of them",
+                        f"models[{i}].autoscaling.scale_down_stabilization_seconds",
+                        f"must be ≥ 600 in prod (got {down}): a replica costs minutes to bring back",
                     )
-            for workload in m.workload_names(sizing.backend):
-                workloads[(m.namespace, workload)] = i
-            ops = self.operators
-            needs = {"kserve": ops.kserve.enabled, "rayservice": ops.kuberay.enabled, "deployment": ops.keda.enabled}
-            if not needs[sizing.backend.value]:
-                operator = {"kserve": "kserve", "rayservice": "kuberay", "deployment": "keda"}[sizing.backend.value]
-                raise FieldError(
-                    f"models[{i}].backend",
-                    f"{sizing.backend.value} needs operators.{operator}.enabled: true (or choose another backend)",
-                )
-            if sizing.backend.value == "kserve" and not ops.keda.enabled:
-                raise FieldError(f"models[{i}].backend", "KServe models autoscale with KEDA; set operators.keda.enabled")
-            if sizing.backend.value != "rayservice" and not ops.monitoring.enabled:
-                raise FieldError(
-                    "operators.monitoring.enabled",
-                    f"models[{i}] ({m.name}) autoscales on vLLM metrics from Prometheus; keep monitoring enabled",
-                )
+                try:
+                    sizing = size_for_platform(m, self)
+                except SizingError as exc:
+                    raise FieldError(f"models[{i}].{exc.field}", exc.message) from None
+                capacity = class_gpu_capacity(self, sizing.gpu_class)
+                # Headroom placeholders are preempted by real replicas, so a rollout's surge may take their place.
+                extra = max(m.headroom_replicas, rollout_surge(m, sizing.backend))
+                peak = m.autoscaling.max_replicas + (m.canary.replicas if m.canary else 0) + extra
+                if capacity is not None and peak * sizing.gpus_per_replica > capacity:
+                    raise FieldError(
+                        f"models[{i}].autoscaling.max_replicas",
+                        f"{peak} replicas (max_replicas, canary, and headroom or a rollout's surge) × "
+                        f"{sizing.gpus_per_replica} GPUs = {peak * sizing.gpus_per_replica} GPUs, above the "
+                        f"{sizing.gpu_class} pools' ceiling of {capacity}: they could never all schedule (at max replicas "
+                        "a rolling update would wait forever); lower max_replicas or raise the pool's limits.gpus",
+                    )
+                if sizing.pipeline_parallel_size > 1 and sizing.pool is not None:
+                    j, pool = next((j, p) for j, p in enumerate(self.gpu.node_pools) if p.name == sizing.pool)
+                    if pool.disruption.expire_after != "Never":
+                        raise FieldError(
+                            f"gpu.node_pools[{j}].disruption.expire_after",
+                            f"{pool.disruption.expire_after}: the pool hosts models[{i}] ({m.name}), whose replicas span "
+                            f"{sizing.pipeline_parallel_size} nodes created together; Karpenter expires nodes regardless of "
+                            "disruption budgets, so they would all go at once. Set Never (AMI updates then roll one node "
+                            "at a time through drift)",
+                        )
+                for workload in m.workload_names(sizing.backend):
+                    other = workloads.get((m.namespace, workload))
+                    if other is not None:
+                        raise FieldError(
+                            f"models[{i}].name",
+                            f"{m.name!r} would create {workload!r} in namespace {m.namespace}, which models[{other}] "
+                            f"({self.models[other].name}) already creates; rename one of them",
+                        )
+                for workload in m.workload_names(sizing.backend):
+                    workloads[(m.namespace, workload)] = i
+                ops = self.operators
+                needs = {"kserve": ops.kserve.enabled, "rayservice": ops.kuberay.enabled, "deployment": ops.keda.enabled}
+                if not needs[sizing.backend.value]:
+                    operator = {"kserve": "kserve", "rayservice": "kuberay", "deployment": "keda"}[sizing.backend.value]
+                    raise FieldError(
+                        f"models[{i}].backend",
+                        f"{sizing.backend.value} needs operators.{operator}.enabled: true (or choose another backend)",
+                    )
+                if sizing.backend.value == "kserve" and not ops.keda.enabled:
+                    raise FieldError(f"models[{i}].backend", "KServe models autoscale with KEDA; set operators.keda.enabled")
+                if sizing.backend.value != "rayservice" and not ops.monitoring.enabled:
+                    raise FieldError(
+                        "operators.monitoring.enabled",
+                        f"models[{i}] ({m.name}) autoscales on vLLM metrics from Prometheus; keep monitoring enabled",
+                    )
+            except FieldError as exc:  # this model's problem; go on with the others
+                problems.append(exc)
+        if problems:
+            raise FieldErrors(problems)
         return self
 
-    @model_validator(mode="after")
     def _fallback_chains(self) -> "PlatformSpec":
         if not self.fallback.enabled:
             if self.environment is Environment.PROD and self.models:
@@ -498,7 +500,6 @@ class PlatformSpec(SpecModel):
             raise FieldError(f"fallback.{path}", message)
         return self
 
-    @model_validator(mode="after")
     def _endpoint_reachable(self) -> "PlatformSpec":
         """A private-only endpoint is reachable only from networks with a route into the VPC."""
         endpoint = self.cluster.endpoint
@@ -521,7 +522,6 @@ class PlatformSpec(SpecModel):
                 )
         return self
 
-    @model_validator(mode="after")
     def _zones_in_region(self) -> "PlatformSpec":
         from ..catalog.regions import zones_of
 
@@ -534,4 +534,22 @@ class PlatformSpec(SpecModel):
         if known is not None and self.network.az_count > len(known):
             raise FieldError("network.az_count", f"{self.region} has {len(known)} availability zones, not "
                                                  f"{self.network.az_count}")
+        return self
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "PlatformSpec":
+        """Every cross-field check, each problem reported (not only the first one found)."""
+        problems: list[FieldError] = []
+        for check in (self._operators_for_environment, self._gpu_for_environment, self._models,
+                      self._fallback_chains, self._endpoint_reachable, self._zones_in_region):
+            try:
+                check()
+            except FieldErrors as exc:
+                problems += exc.errors
+            except FieldError as exc:
+                problems.append(exc)
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            raise FieldErrors(problems)
         return self

@@ -147,7 +147,8 @@ def test_cache_too_small_for_the_weights():
 def test_production_refuses_fast_scale_down():
     prod = {"environment": "prod", "cluster": {"name": "gpu-test", "endpoint": {"public": False, "private_access_cidrs": ["10.100.0.0/16"], "transit_gateway_id": "tgw-0123456789abcdef0"}}}
     p = platform_problems([{**QWEN, "autoscaling": {"scale_down_stabilization_seconds": 120}}], **prod)
-    assert list(p) == ["models[0].autoscaling.scale_down_stabilization_seconds"]
+    # Every problem in one run: the fast scale-down and, as this prod model has no fallback chain, that too.
+    assert list(p) == ["models[0].autoscaling.scale_down_stabilization_seconds", "fallback.chains"]
 
 
 def test_gpu_class_must_have_a_node_pool():

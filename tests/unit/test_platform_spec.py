@@ -244,3 +244,16 @@ def test_a_pool_hosting_multi_node_models_must_not_expire_nodes():
     never = {**pool, "disruption": {"expire_after": "Never"}}
     assert validate_spec(PlatformSpec, merged(gpu={"node_pools": [never], "al2023": {"ami_version": "v20251112"}},
                                               models=[model]))
+
+
+def test_every_cross_check_problem_is_reported_in_one_run():
+    """One run names all of them: two models' problems and a zone outside the Region, not one per run."""
+    doc = merged(
+        network={"az_count": 2, "availability_zones": ["us-west-2a", "us-west-2z"]},
+        gpu={"node_pools": [{"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand", "limits": {"gpus": 2}}]},
+        models=[{**_MODEL, "autoscaling": {"min_replicas": 1, "max_replicas": 5}},
+                {**_MODEL, "name": "other", "served_name": "chat"}],
+    )
+    assert set(problems(doc)) == {
+        "models[0].autoscaling.max_replicas", "models[1].served_name", "network.availability_zones[1]",
+    }
