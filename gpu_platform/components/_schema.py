@@ -438,7 +438,7 @@ class KubeRaySpec:
 
 
 class KedaSpec:
-    """KEDA 2.20.2: event-driven autoscaling (KServe's `serving.kserve.io/autoscalerClass: keda` creates ScaledObjects)."""
+    """KEDA 2.20.2: event-driven autoscaling (every model's ScaledObject, KServe predictors included)."""
 
     enabled: Optional[bool]
     """Install KEDA (operator, metrics API server, admission webhooks; CRDs from the chart)."""

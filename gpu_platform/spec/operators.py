@@ -64,7 +64,7 @@ class KubeRaySpec(SpecModel):
 
 
 class KedaSpec(SpecModel):
-    """KEDA 2.20.2: event-driven autoscaling (KServe's `serving.kserve.io/autoscalerClass: keda` creates ScaledObjects)."""
+    """KEDA 2.20.2: event-driven autoscaling (every model's ScaledObject, KServe predictors included)."""
 
     enabled: bool = True
     """Install KEDA (operator, metrics API server, admission webhooks; CRDs from the chart)."""
