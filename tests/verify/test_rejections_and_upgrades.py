@@ -51,7 +51,7 @@ def _changed_dev_stack(root: Path) -> Path:
     platform = doc["config"]["gpu-platform:platform"]
     pools = platform["gpu"]["node_pools"]
     pools[0]["limits"] = {"gpus": 6, "on_demand_gpus": 3}
-    pools.append({"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand", "limits": {"gpus": 2}})
+    pools.append({"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand", "limits": {"gpus": 4}})
     model = platform["models"][0]
     model["autoscaling"]["idle_seconds_before_zero"] = 600  # its cache is ReadWriteOnce: it stays at one replica
     model["max_model_len"] = 4096
