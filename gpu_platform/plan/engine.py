@@ -197,6 +197,8 @@ class Plan:
             "project": self.project,
             "stack": self.stack,
             "resources": [r.to_json() for r in self.resources],
+            # The stack's exports as `pulumi up` would report them (secrets as [secret]): sizing and cost per model.
+            "outputs": {k: self.outputs[k] for k in sorted(self.outputs)},
         }
 
 

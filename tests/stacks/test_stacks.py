@@ -128,3 +128,17 @@ def test_arns_follow_the_regions_partition():
     text = json.dumps([r.inputs for r in plan.resources])
     ours = re.findall(r"arn:aws(?:-[a-z-]+)?:(?:iam::aws:policy|eks::aws:cluster-access-policy|s3:::)", text)
     assert ours and all(a.startswith("arn:aws-us-gov:") for a in ours), sorted(set(ours))
+
+
+def test_plan_json_carries_the_stacks_outputs_with_secrets_masked(stack, tmp_path):
+    import json
+
+    from gpu_platform.plan.output import write_plan
+
+    _cfg, plan = planned(stack)
+    write_plan(plan, tmp_path)
+    outputs = json.loads((tmp_path / "plan.json").read_text())["outputs"]
+    assert outputs["kubeconfig"] == "[secret]"
+    assert outputs["platform"]["contractVersion"] == 1
+    for model in outputs["models"].values():
+        assert model["backend"] in ("kserve", "rayservice", "deployment") and model["instanceType"]
