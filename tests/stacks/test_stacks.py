@@ -142,3 +142,16 @@ def test_plan_json_carries_the_stacks_outputs_with_secrets_masked(stack, tmp_pat
     assert outputs["platform"]["contractVersion"] == 1
     for model in outputs["models"].values():
         assert model["backend"] in ("kserve", "rayservice", "deployment") and model["instanceType"]
+
+
+def test_models_are_destroyed_before_the_node_pools_they_run_on(stack):
+    """`pulumi destroy` deletes dependents first: every model object depends on its NodePool, so pools (and with
+    them Karpenter's nodes) go only after the models on them."""
+    _cfg, plan = planned(stack)
+    pools = {r.inputs["metadata"]["name"]: r for r in plan.by_type("kubernetes:karpenter.sh/v1:NodePool")}
+    for workload in plan.manifests():
+        if workload["kind"] not in ("InferenceService", "RayService", "Deployment") or \
+                workload["metadata"]["namespace"] != "models":
+            continue
+        r = next(x for x in plan.kubernetes_objects() if x.inputs == workload)
+        assert any(plan.depends_on(r, p) for p in pools.values()), r.urn
