@@ -203,8 +203,14 @@ def test_ami_alias_pin_and_volumes_per_family():
 def test_boot_time_gpu_configuration_in_user_data():
     c = classes(FULL)
     mig = c["gpu-a100-mig"]["spec"]["userData"]
-    assert "Content-Type: text/x-shellscript" in mig and "nvidia-smi -mig 1" in mig
+    assert "Content-Type: text/x-shellscript" in mig and 'nvidia-smi -i "$gpu" -mig 1' in mig
     assert "-cgi 3g.20gb,2g.10gb,1g.5gb,1g.5gb -C" in mig
+    # The layout is applied by a unit ordered before the NVIDIA services (they block the GPU reset) and required by
+    # the kubelet: a node whose layout does not verify never joins (4 instances per GPU here).
+    assert "Before=nvidia-persistenced.service nvidia-fabricmanager.service kubelet.service" in mig
+    assert "Requires=gpu-platform-mig.service" in mig and "kubelet.service.d" in mig
+    assert "* 4 ))" in mig and "exit 1" in mig
+    assert mig.index("systemctl stop nvidia-persistenced") < mig.index("-mig 1") < mig.index("systemctl start")
     ts = c["gpu-l40s"]["spec"]["userData"]
     assert 'device-sharing-strategy = "time-slicing"' in ts and "replicas = 2" in ts
     assert "userData" not in c["gpu-al2023"]["spec"]
@@ -367,3 +373,43 @@ def test_node_lifetimes_follow_the_pools_role():
     lifetimes = {p["metadata"]["name"]: p["spec"]["template"]["spec"]["expireAfter"]
                  for pool in spec.gpu.node_pools for p in rk.gpu_node_pools(spec, pool)}
     assert lifetimes == {"l40s-spot": "720h", "l40s-on-demand": "24h", "h100-on-demand": "720h"}
+
+
+@pytest.mark.parametrize("created, ok", [(2, True), (1, False)])
+def test_the_mig_unit_fails_unless_every_gpu_carries_its_instances(tmp_path, created, ok):
+    """Run the unit's script against stand-ins for nvidia-smi and systemctl: 2 GPUs × 2 slices of 3g.20gb must
+    appear in `nvidia-smi -L`, or the script exits non-zero (and the kubelet, which requires the unit, never runs)."""
+    import os
+    import stat
+    import subprocess
+
+    spec = spec_with(node_pools=[{"name": "a100-mig", "gpu_class": "a100", "capacity": "on_demand",
+                                  "limits": {"gpus": 8}, "mig": {"strategy": "single", "profiles": {"3g.20gb": 2}}}])
+    script = rk.mig_boot_script(spec.gpu.node_pools[0])
+    inner = script.split("<<'SCRIPT'\n", 1)[1].split("\nSCRIPT\n", 1)[0]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    mig_lines = "".join(f"  MIG 3g.20gb Device {i}: (UUID: MIG-{g}-{i})\\n" for g in range(2) for i in range(created))
+    stubs = {
+        "nvidia-smi": f"""#!/bin/bash
+echo "$@" >> {tmp_path}/calls
+case "$*" in
+  "--query-gpu=index --format=csv,noheader") printf '0\\n1\\n' ;;
+  "-L") printf 'GPU 0: NVIDIA A100\\n{mig_lines}' ;;
+esac
+""",
+        "systemctl": f"#!/bin/bash\necho systemctl \"$@\" >> {tmp_path}/calls\n",
+    }
+    for name, body in stubs.items():
+        path = bin_dir / name
+        path.write_text(body)
+        path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    (tmp_path / "mig.sh").write_text(inner)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    result = subprocess.run(["bash", str(tmp_path / "mig.sh")], env=env, capture_output=True, text=True)
+    assert (result.returncode == 0) == ok, result.stderr
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert calls[0].startswith("systemctl stop nvidia-persistenced")  # before any MIG change
+    assert "-i 1 -mig 1" in calls and "mig -i 0 -cgi 3g.20gb,3g.20gb -C" in calls
+    if not ok:
+        assert "MIG layout: 2 instances, expected 4" in result.stderr
