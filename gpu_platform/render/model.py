@@ -589,14 +589,10 @@ def rollout_strategy(spec: ModelSpec) -> dict[str, Any]:
     replica (gpu_quota), or the quota would refuse it at max replicas. KServe's default, 25 % surge and 25 %
     unavailable, is replaced through `predictor.deploymentStrategy` (deployment_reconciler.go at v0.20.0).
     """
+    # Both users of this strategy run Deployment pods (ours, or KServe's predictor): ask as the Deployment backend.
     if rollout_surge(spec, Backend.DEPLOYMENT) == 0:
         return {"type": "Recreate"}
     return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
-
-
-def surge_replicas(spec: ModelSpec, sizing: Sizing) -> int:
-    """Extra replicas a rollout runs at once (RayService upgrades are not counted: see ray_service)."""
-    return rollout_surge(spec, sizing.backend)
 
 
 def gpu_quota(specs: list[ModelSpec], sizings: list[Sizing]) -> int:
@@ -604,7 +600,7 @@ def gpu_quota(specs: list[ModelSpec], sizings: list[Sizing]) -> int:
     total = 0
     for spec, s in zip(specs, sizings):
         replicas = spec.autoscaling.max_replicas + (spec.canary.replicas if spec.canary else 0) + spec.headroom_replicas
-        total += (replicas + surge_replicas(spec, s)) * s.gpus_per_replica
+        total += (replicas + rollout_surge(spec, s.backend)) * s.gpus_per_replica
     return total
 
 
