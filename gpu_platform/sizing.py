@@ -169,6 +169,8 @@ class Sizing:
     max_replicas: int
     pool: Optional[str] = None
     """The GPU node pool the model runs on (None when the platform declares no pools): see size_for_platform."""
+    second_cluster_fits: bool = True
+    """The pools can run a second full copy of the model at max replicas (a RayService's NewCluster upgrade)."""
 
     @property
     def gpus_per_replica(self) -> int:
@@ -346,6 +348,9 @@ def size_for_platform(spec: ModelSpec, platform: object) -> "Sizing":
         if spec.gpu_class is not None and spec.gpu_class != named.gpu_class.value:
             raise SizingError("pool", f"{spec.pool!r} runs {named.gpu_class.value}, not gpu_class {spec.gpu_class}")
     sized = size_model(spec, offered_instances(platform, spec.pool))
+    sized = dataclasses.replace(
+        sized, second_cluster_fits=ray_new_cluster_fits(sized, class_gpu_capacity(platform, sized.gpu_class))
+    )
     if not pools:
         return sized
     if spec.pool is not None:

@@ -27,16 +27,7 @@ from typing import Any, Optional, Sequence, Union
 import pulumi
 
 from ..render import model as rm
-from ..sizing import (
-    Sizing,
-    SizingError,
-    class_gpu_capacity,
-    offered_instances,
-    ray_new_cluster_fits,
-    size_for_platform,
-    size_model,
-    time_sliced_classes,
-)
+from ..sizing import Sizing, SizingError, size_for_platform, time_sliced_classes
 from ..spec import ModelSpec
 from ..spec.model import Backend
 from ._iam import pod_identity_role
@@ -224,8 +215,7 @@ class ModelDeployment(pulumi.ComponentResource):
                 resource=self,
             )
 
-        new_cluster_fits = ray_new_cluster_fits(sized, class_gpu_capacity(platform.spec, sized.gpu_class))
-        if sized.backend is Backend.RAYSERVICE and not new_cluster_fits:
+        if sized.backend is Backend.RAYSERVICE and not sized.second_cluster_fits:
             pulumi.log.warn(
                 f"{spec.name}: the {sized.gpu_class} pools cannot hold a second {sized.gpus_per_replica * sized.max_replicas}"
                 "-GPU Ray cluster, so upgrades apply in place (upgradeStrategy None): serve-config changes roll, but a "
@@ -241,7 +231,6 @@ class ModelDeployment(pulumi.ComponentResource):
             wake=wake,
             with_hf_token=hf_token is not None,
             monitor=platform.extras.get("monitoring") is not None,
-            ray_new_cluster_fits=new_cluster_fits,
         )
 
         # Wait for the operators this backend's custom resources need, and the class's NodePool.

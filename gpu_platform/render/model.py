@@ -871,7 +871,6 @@ def ray_service(
     environment: str,
     region: str,
     hf_secret: Optional[str],
-    new_cluster_fits: bool = True,
 ) -> dict[str, Any]:
     """KubeRay RayService: a CPU head and one multi-host worker group per replica (one pod per pipeline stage)."""
     img = image("ray-llm").ref
@@ -927,7 +926,7 @@ def ray_service(
             annotations=await_annotations(sizing, min_replicas=a.min_replicas),
         ),
         "spec": {
-            "upgradeStrategy": ray_upgrade_strategy(new_cluster_fits),
+            "upgradeStrategy": ray_upgrade_strategy(sizing.second_cluster_fits),
             "serveConfigV2": serve_config(spec, sizing, environment),
             "rayClusterConfig": {
                 "rayVersion": RAY_VERSION,
@@ -1064,13 +1063,11 @@ def render_model(
     wake: Optional[str] = None,
     with_hf_token: bool = False,
     monitor: bool = True,
-    ray_new_cluster_fits: bool = True,
 ) -> RenderedModel:
     """All objects for one model on the backend sizing chose.
 
     ``monitor``: add the PodMonitor that feeds Prometheus the vLLM metrics the KEDA triggers, dashboards and alerts
     read (needs the Prometheus Operator CRDs, so the component passes False when monitoring is off).
-    ``ray_new_cluster_fits``: the pools can run a second full RayService cluster during an upgrade.
     """
     out = RenderedModel()
     ns = spec.namespace
@@ -1156,8 +1153,7 @@ def render_model(
             ]
     elif backend is Backend.RAYSERVICE:
         out.objects += [
-            ("rayservice", ray_service(spec, sizing, environment=environment, region=region, hf_secret=hf_secret,
-                                       new_cluster_fits=ray_new_cluster_fits)),
+            ("rayservice", ray_service(spec, sizing, environment=environment, region=region, hf_secret=hf_secret)),
             ("ray-policy", ray_internal_policy(spec)),
         ]
     else:  # pragma: no cover - sizing always resolves AUTO

@@ -477,9 +477,12 @@ def test_pulumi_waits_for_gpu_workloads_as_long_as_their_cold_start_and_never_fo
 
 def test_ray_upgrades_need_room_for_a_second_cluster_or_apply_in_place():
     """KubeRay 1.7.0 rayservice_types.go: upgradeStrategy.type NewCluster (the default) | None | ...WithIncremental."""
+    import dataclasses
+
     spec, sizing, _ = render(CASES["rayservice"])
-    fits = rm.ray_service(spec, sizing, environment="prod", region="us-east-1", hf_secret=None, new_cluster_fits=True)
-    tight = rm.ray_service(spec, sizing, environment="prod", region="us-east-1", hf_secret=None, new_cluster_fits=False)
+    fits = rm.ray_service(spec, sizing, environment="prod", region="us-east-1", hf_secret=None)
+    tight = rm.ray_service(spec, dataclasses.replace(sizing, second_cluster_fits=False), environment="prod",
+                           region="us-east-1", hf_secret=None)
     assert fits["spec"]["upgradeStrategy"] == {"type": "NewCluster"}
     assert tight["spec"]["upgradeStrategy"] == {"type": "None"}
 
