@@ -113,7 +113,7 @@ def _can_isolate() -> bool:
 class ControlPlane:
     """A running harness: ``with ControlPlane(toolchain) as cp: cp.apply([...])``. Stopped on exit, always."""
 
-    def __init__(self, toolchain: Toolchain, *, operators: Sequence[str] = ("kserve", "keda", "kuberay"),
+    def __init__(self, toolchain: Toolchain, *, operators: Sequence[str] = ("kserve", "keda", "kuberay", "promop"),
                  startup_timeout: float = 300.0, keep_logs: bool = False) -> None:
         self.toolchain = toolchain
         self.operators = tuple(operators)

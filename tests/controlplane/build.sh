@@ -3,6 +3,7 @@
 #   apiserver/  kube-apiserver + kube-controller-manager (k8s.io/kubernetes v1.34.4) and our harness
 #   kserve/     KServe v0.20.0 manager          keda/  KEDA v2.20.2 operator + webhooks
 #   kuberay/    KubeRay ray-operator v1.6.1 (v1.7.0 is not served by the Go module proxy; see kuberay/go.mod)
+#   promop/     prometheus-operator v0.93.1's admission webhook (validates PrometheusRules)
 # and download, without building, the modules whose CRDs the API server needs (pinned below).
 # Module and build caches live under <repo>/.cache/go (git-ignored): a warm run only checks and relinks.
 # Progress goes to stderr; the last line of stdout is JSON: {"bin": DIR, "modules": FILE}.
@@ -21,7 +22,7 @@ crd_modules=(
   github.com/cert-manager/cert-manager@v1.21.1
 )
 
-for m in apiserver keda kuberay kserve; do
+for m in apiserver keda kuberay kserve promop; do
   start=$SECONDS
   echo "controlplane: building $m (cold: minutes of downloads and compiling; cached: seconds)" >&2
   pkgs=(tool); [ "$m" = apiserver ] && pkgs+=(./cmd/harness)

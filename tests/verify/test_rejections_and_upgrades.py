@@ -136,3 +136,16 @@ def test_api_server_rejects_a_rayservice_without_its_head_group(dev_cluster, tmp
     [result] = _apply(cp, tmp_path, ray)
     assert not result.admitted
     assert "spec.rayClusterConfig.headGroupSpec: Required value" in result.message
+
+
+def test_prometheus_operators_webhook_rejects_a_rule_prometheus_could_not_load(dev_cluster, tmp_path):
+    """prometheus-operator v0.93.1's admission webhook (deployed by kube-prometheus-stack) loads every rule with
+    Prometheus's rule parser: our recording rules and alerts are admitted (the stack tests), a broken one is not."""
+    cp, root, _first, _up = dev_cluster
+    rule = _manifest(root / "dev", "monitoring__prometheusrule.monitoring.coreos.com__gpu-platform-alerts.yaml")
+    broken = copy.deepcopy(rule)
+    broken["metadata"]["name"] = "broken-rules"
+    broken["spec"]["groups"][0]["rules"][0]["expr"] = "sum(rate(vllm:num_requests_waiting[5m])"
+    [result] = _apply(cp, tmp_path, broken)
+    assert not result.admitted
+    assert 'admission webhook "prometheusrulevalidate.monitoring.coreos.com" denied the request' in result.message

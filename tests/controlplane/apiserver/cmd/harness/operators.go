@@ -63,11 +63,12 @@ var operators = map[string]operator{
 	"keda":    kedaOperator,
 	"kserve":  kserveOperator,
 	"kuberay": kuberayOperator,
+	"promop":  promOperatorWebhook,
 }
 
 // Start order matters: KServe discovers keda.sh once at start-up, so KEDA's CRDs must exist before it starts
 // (installCRDs installs every CRD first).
-var operatorOrder = []string{"keda", "kuberay", "kserve"}
+var operatorOrder = []string{"keda", "kuberay", "kserve", "promop"}
 
 func selectOperators(list string) ([]operator, error) {
 	want := map[string]bool{}

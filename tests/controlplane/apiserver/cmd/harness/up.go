@@ -47,7 +47,7 @@ func cmdUp(args []string) error {
 	fs.StringVar(&f.ready, "ready", "", "file to write (JSON) once everything serves")
 	fs.StringVar(&f.shared, "shared", "", "shared/upstream directory (optional: KubeRay 1.7.0 CRD schemas)")
 	fs.StringVar(&f.work, "work", "", "working directory (default: a new temporary directory, removed on exit)")
-	fs.StringVar(&f.operators, "operators", "kserve,keda,kuberay", "operators to run")
+	fs.StringVar(&f.operators, "operators", "kserve,keda,kuberay,promop", "operators to run")
 	fs.DurationVar(&f.ttl, "ttl", 45*time.Minute, "stop by itself after this long")
 	fs.BoolVar(&f.keep, "keep", false, "keep the working directory (logs) on exit")
 	fs.BoolVar(&f.watchStdin, "watch-stdin", true, "stop when standard input closes (the parent process is gone)")
