@@ -43,7 +43,7 @@ def _keda_applied_current_spec(so: dict, objects: Mapping[tuple[str, str, str], 
 
 
 def resolved_by_current_state(
-    event: Event, obj: Optional[dict], objects: Mapping[tuple[str, str, str], dict] = {}  # noqa: B006 (read only)
+    event: Event, obj: Optional[dict], objects: Optional[Mapping[tuple[str, str, str], dict]] = None
 ) -> bool:
     """A warning the object's current state has since overcome (controllers retry; events stay behind).
 
@@ -61,7 +61,7 @@ def resolved_by_current_state(
         # Ready can be False here only because the triggers cannot reach Prometheus (none runs here); the
         # target check passed if KEDA built the HPA from the spec the object has now.
         ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
-        return ready or _keda_applied_current_spec(obj, objects)
+        return ready or _keda_applied_current_spec(obj, objects or {})
     return False
 
 
