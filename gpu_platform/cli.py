@@ -39,7 +39,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .spec import SpecError
 
     try:
-        cfg, spec = load_stack(args.stack)
+        cfg, resolved = load_stack(args.stack)
+        spec = resolved.spec
         missing = check_secrets(cfg, spec)
     except SpecError as exc:
         return _print_problems(exc)

@@ -1,4 +1,4 @@
-"""Stack configuration: find a stack file, read it, and validate it into a :class:`PlatformSpec`.
+"""Stack configuration: find a stack file, read it, and resolve it into a :class:`ResolvedPlatform`.
 
 The same functions serve the CLI (reading `stacks/Pulumi.<name>.yaml` directly) and the Pulumi program (reading
 `pulumi.Config`), so `validate`, `plan` and `pulumi up` agree on what is valid.
@@ -13,8 +13,9 @@ from typing import Any, Mapping, Optional
 import yaml
 
 from . import stack_yaml
+from .resolve import ResolvedPlatform, resolve
 from .spec import PlatformSpec
-from .spec._base import SpecError, validate_spec
+from .spec._base import SpecError
 
 PROJECT = "gpu-platform"
 PLATFORM_KEY = f"{PROJECT}:platform"
@@ -117,8 +118,8 @@ def read_stack_file(stack: str, root: Optional[Path] = None) -> StackConfig:
     return StackConfig(name=name, path=path, values=values, secret_keys=tuple(secret_keys))
 
 
-def platform_from_config(values: Mapping[str, Any], source: Optional[str] = None) -> PlatformSpec:
-    """Validate the ``gpu-platform:platform`` object (filling ``region`` from ``aws:region``)."""
+def platform_from_config(values: Mapping[str, Any], source: Optional[str] = None) -> ResolvedPlatform:
+    """Validate and resolve the ``gpu-platform:platform`` object (filling ``region`` from ``aws:region``)."""
     raw = values.get(PLATFORM_KEY)
     if raw is None:
         raise SpecError([(PLATFORM_KEY, "required config key is missing")], source=source)
@@ -133,11 +134,11 @@ def platform_from_config(values: Mapping[str, Any], source: Optional[str] = None
                 source=source,
             )
         data.setdefault("region", region)
-    return validate_spec(PlatformSpec, data, source=source)
+    return resolve(data, source=source)
 
 
-def load_stack(stack: str, root: Optional[Path] = None) -> tuple[StackConfig, PlatformSpec]:
-    """Read and validate a stack file; raise :class:`SpecError` listing every problem."""
+def load_stack(stack: str, root: Optional[Path] = None) -> tuple[StackConfig, ResolvedPlatform]:
+    """Read, validate and resolve a stack file; raise :class:`SpecError` listing every problem."""
     cfg = read_stack_file(stack, root)
     return cfg, platform_from_config(cfg.values, source=str(cfg.path))
 
@@ -191,7 +192,7 @@ def check_secrets(cfg: StackConfig, spec: PlatformSpec) -> list[SecretNeed]:
     return missing
 
 
-def load_from_pulumi() -> PlatformSpec:
+def load_from_pulumi() -> ResolvedPlatform:
     """Inside a Pulumi program: validate the stack's config, failing cleanly (no traceback) when it is invalid."""
     import pulumi
 

@@ -10,7 +10,8 @@ def main() -> None:
     from .components.platform import GpuPlatform
     from .config import load_from_pulumi
 
-    spec = load_from_pulumi()
+    resolved = load_from_pulumi()
+    spec = resolved.spec
     platform = GpuPlatform(spec.cluster.name, spec.platform_only())
 
     pulumi.export("clusterName", platform.cluster_name)
@@ -33,7 +34,7 @@ def main() -> None:
     hf_tokens = {
         m.name: config.require_secret(m.source.hf_token_config_key) for m in spec.models if m.source.hf_token_config_key
     }
-    models = deploy_models(platform.ref, spec.models, hf_tokens=hf_tokens)
+    models = deploy_models(platform.ref, resolved.models, hf_tokens=hf_tokens)
     pulumi.export("models", {name: pulumi.Output.all(**md.outputs()) for name, md in models.items()})
 
     # The LiteLLM gateway in front of the models, with fallback chains to cloud APIs (`fallback:`).

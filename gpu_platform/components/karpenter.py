@@ -18,7 +18,7 @@ from ..spec import PlatformSpec
 from ._helm import helm_release
 from ._iam import attach_managed_policies, pod_identity_role
 from ._k8s import apply_object
-from ._validate import validated
+from ._validate import resolved_platform
 
 
 def _account_of(arn: str) -> str:
@@ -59,7 +59,7 @@ class Karpenter(pulumi.ComponentResource):
         depends_on: Sequence[pulumi.Resource] = (),
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        spec = validated(PlatformSpec, spec)
+        spec = resolved_platform(spec).spec
         super().__init__("gpu-platform:index:Karpenter", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         cluster = spec.cluster.name

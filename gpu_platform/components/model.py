@@ -27,41 +27,14 @@ from typing import Any, Optional, Sequence, Union
 import pulumi
 
 from ..render import model as rm
-from ..sizing import Sizing, SizingError, size_for_platform, time_sliced_classes
+from ..resolve import ResolvedModel
+from ..sizing import time_sliced_classes
 from ..spec import ModelSpec
 from ..spec.model import Backend
 from ._iam import pod_identity_role
 from ._k8s import apply_object
-from ._validate import validated
+from ._validate import fail, resolved_model
 from .ref import PlatformRef
-
-# Operators each backend's custom resources need (keys of PlatformRef.extras published by the Operators component).
-_BACKEND_OPERATORS = {
-    Backend.KSERVE: ("kserve", "keda"),
-    Backend.RAYSERVICE: ("kuberay",),
-    Backend.DEPLOYMENT: ("keda",),
-}
-
-
-def _resources(values: Sequence[Any]) -> list[pulumi.Resource]:
-    out: list[pulumi.Resource] = []
-    for v in values:
-        if isinstance(v, pulumi.Resource):
-            out.append(v)
-        elif isinstance(v, (list, tuple)):
-            out += [x for x in v if isinstance(x, pulumi.Resource)]
-    return out
-
-
-def size_or_fail(spec: ModelSpec, platform: PlatformRef, *, prefix: str = "") -> Sizing:
-    """Size ``spec`` for ``platform``'s node pools; a misfit raises ``pulumi.InputPropertiesError`` naming the field."""
-    try:
-        return size_for_platform(spec, platform.spec)
-    except SizingError as exc:
-        path = f"{prefix}{exc.field}"
-        raise pulumi.InputPropertiesError(
-            f"{path}: {exc.message}", [pulumi.InputPropertyErrorDetails(property_path=path, reason=exc.message)]
-        ) from None
 
 
 class ModelServingBase(pulumi.ComponentResource):
@@ -84,7 +57,7 @@ class ModelServingBase(pulumi.ComponentResource):
             apply_object(f"{name}-{pc['metadata']['name']}", pc, platform.opts(self))
         self.runtime = None
         if kserve:
-            deps = _resources([platform.extras.get("kserve")])
+            deps = platform.operators.of(["kserve"])
             self.runtime = apply_object(f"{name}-runtime", rm.cluster_serving_runtime(), platform.opts(self, deps))
         self.runtime_name = rm.RUNTIME_NAME
         self.register_outputs({"runtimeName": self.runtime_name})
@@ -122,10 +95,7 @@ def _check_platform(platform: object) -> None:
         "pass its .ref (GpuPlatform(...).ref)" if kind == "GpuPlatform"
         else "pass GpuPlatform(...).ref, or PlatformRef.from_stack_reference(...) for a platform of another stack"
     )
-    raise pulumi.InputPropertiesError(
-        f"platform: expected a PlatformRef, got {kind}; {hint}",
-        [pulumi.InputPropertyErrorDetails(property_path="platform", reason=f"expected PlatformRef, got {kind}")],
-    )
+    fail("platform", f"expected PlatformRef, got {kind}", f"expected a PlatformRef, got {kind}; {hint}")
 
 
 # Workload names claimed in this Pulumi program, per root stack resource: (cluster, namespace, name) -> component.
@@ -143,12 +113,9 @@ def _claim_names(name: str, spec: ModelSpec, backend: Any, platform: PlatformRef
     keys = [(platform.cluster_name, spec.namespace, w) for w in spec.workload_names(backend)]
     for key in keys:
         if key in claimed and claimed[key] != name:
-            path = f"{prefix}name"
-            raise pulumi.InputPropertiesError(
-                f"{path}: ModelDeployment {name!r} would create {key[2]!r} in namespace {key[1]}, which "
-                f"ModelDeployment {claimed[key]!r} already creates; give the models different names",
-                [pulumi.InputPropertyErrorDetails(property_path=path, reason="duplicate model name")],
-            )
+            fail(f"{prefix}name", "duplicate model name",
+                 f"ModelDeployment {name!r} would create {key[2]!r} in namespace {key[1]}, which "
+                 f"ModelDeployment {claimed[key]!r} already creates; give the models different names")
     claimed.update((k, name) for k in keys)
 
 
@@ -183,7 +150,7 @@ class ModelDeployment(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: Union[ModelSpec, dict[str, Any]],
+        args: Union[ModelSpec, ResolvedModel, dict[str, Any]],
         opts: Optional[pulumi.ResourceOptions] = None,
         *,
         platform: PlatformRef,
@@ -194,15 +161,12 @@ class ModelDeployment(pulumi.ComponentResource):
         error_prefix: str = "",
     ) -> None:
         _check_platform(platform)
-        spec = validated(ModelSpec, args, prefix=error_prefix.rstrip("."))
-        sized = size_or_fail(spec, platform, prefix=error_prefix)
+        model = resolved_model(args, platform.spec, prefix=error_prefix)
+        spec, sized = model.spec, model.sizing
         _claim_names(name, spec, sized.backend, platform, error_prefix)
         if spec.source.hf_token_config_key and hf_token is None:
-            path = f"{error_prefix}source.hf_token_config_key"
-            raise pulumi.InputPropertiesError(
-                f"{path}: the model needs a Hugging Face token; pass hf_token= (a Pulumi secret)",
-                [pulumi.InputPropertyErrorDetails(property_path=path, reason="hf_token missing")],
-            )
+            fail(f"{error_prefix}source.hf_token_config_key", "hf_token missing",
+                 "the model needs a Hugging Face token; pass hf_token= (a Pulumi secret)")
         super().__init__("gpu-platform:index:ModelDeployment", name, None, opts)
         self.spec, self.sizing_plan = spec, sized
         environment = platform.spec.environment.value
@@ -222,21 +186,19 @@ class ModelDeployment(pulumi.ComponentResource):
                 "change to the cluster itself (image, resources) needs the RayService recreated",
                 resource=self,
             )
-        wake = platform.extras.get("model_wake_query")
         rendered = rm.render_model(
             spec,
             sized,
             environment=environment,
             region=region,
-            wake=wake,
             with_hf_token=hf_token is not None,
-            monitor=platform.extras.get("monitoring") is not None,
+            monitor=platform.monitored,
         )
 
         # Wait for the operators this backend's custom resources need, and the class's NodePool.
-        deps = _resources([platform.extras.get(k) for k in _BACKEND_OPERATORS[sized.backend]])
-        pools = platform.extras.get("gpu_node_pools") or {}
-        deps += _resources([pools.get(sized.pool or sized.gpu_class)])
+        deps = platform.operators.of(model.operators())
+        pool = platform.gpu_node_pools.get(sized.pool or sized.gpu_class)
+        deps += [pool] if pool is not None else []
         if base is not None:
             deps.append(base)
         deps += list(after)
@@ -307,7 +269,7 @@ class ModelDeployment(pulumi.ComponentResource):
 
 def deploy_models(
     platform: PlatformRef,
-    models: Sequence[ModelSpec],
+    models: Sequence[Union[ModelSpec, ResolvedModel]],
     *,
     hf_tokens: Optional[dict[str, pulumi.Input[str]]] = None,
     opts: Optional[pulumi.ResourceOptions] = None,
@@ -316,30 +278,30 @@ def deploy_models(
     """All of a platform's models: the shared base once, each namespace once (quota = the sum of its models'
     peak GPUs), then one ModelDeployment per spec (named after it). Returns them by model name."""
     hf_tokens = hf_tokens or {}
-    sizings = [size_or_fail(m, platform, prefix=f"models[{i}].") for i, m in enumerate(models)]
+    resolved = [resolved_model(m, platform.spec, prefix=f"models[{i}].") for i, m in enumerate(models)]
     # Always, even with no models here: models deployed later from other stacks rely on the runtime and the
     # priority classes existing on the platform.
     base = ModelServingBase(base_name, platform, opts=opts, kserve=platform.spec.operators.kserve.enabled)
     namespaces: dict[str, ModelNamespace] = {}
-    for ns in dict.fromkeys(m.namespace for m in models):
-        members = [(m, s) for m, s in zip(models, sizings) if m.namespace == ns]
+    for ns in dict.fromkeys(m.spec.namespace for m in resolved):
+        members = [m for m in resolved if m.spec.namespace == ns]
         namespaces[ns] = ModelNamespace(
             f"{base_name}-ns-{ns}",
             platform,
             ns,
-            rm.gpu_quota([m for m, _ in members], [s for _, s in members]),
+            rm.gpu_quota([m.spec for m in members], [m.sizing for m in members]),
             opts=opts,
         )
     out: dict[str, ModelDeployment] = {}
-    for i, m in enumerate(models):
-        out[m.name] = ModelDeployment(
-            m.name,
+    for i, m in enumerate(resolved):
+        out[m.spec.name] = ModelDeployment(
+            m.spec.name,
             m,
             opts,
             platform=platform,
-            hf_token=hf_tokens.get(m.name),
+            hf_token=hf_tokens.get(m.spec.name),
             base=base,
-            after=[namespaces[m.namespace]],
+            after=[namespaces[m.spec.namespace]],
             error_prefix=f"models[{i}].",
         )
     return out

@@ -12,144 +12,23 @@ import pulumi_kubernetes as k8s
 
 # pulumi_aws.ec2's package __init__ loads ~200 resource modules (~0.6 s); importing the modules we use directly keeps
 # `plan` close to the engine's floor (see benchmarks/bench_plan.py).
-from pulumi_aws.ec2.eip import Eip
-from pulumi_aws.ec2.internet_gateway import InternetGateway
 from pulumi_aws.ec2.launch_template import LaunchTemplate
-from pulumi_aws.ec2.nat_gateway import NatGateway
-from pulumi_aws.ec2.route_table import RouteTable
-from pulumi_aws.ec2.route_table_association import RouteTableAssociation
 from pulumi_aws.ec2.security_group_rule import SecurityGroupRule
-from pulumi_aws.ec2.subnet import Subnet
-from pulumi_aws.ec2.vpc import Vpc
 
 from ..catalog.versions import eks_addon_version
 from ..render import cluster as rc
-from ..render import network as rn
 from ..render.iam import NODE_ROLE_POLICIES, service_trust_policy
 from ..render.labels import DISCOVERY_TAG
+from ..resolve import ResolvedPlatform
 from ..spec import PlatformSpec
 from ._iam import attach_managed_policies, pod_identity_role
 from ._k8s import apply_object
-from ._validate import validated
+from ._validate import fail, input_error, resolved_platform
 from .operators import Operators
 from .gpu import GpuAddons
 from .karpenter import Karpenter
-from .ref import PlatformRef
-
-
-class Network(pulumi.ComponentResource):
-    """A VPC with one public and one private subnet per zone, an internet gateway and NAT gateway(s)."""
-
-    vpc_id: pulumi.Output[str]
-    public_subnet_ids: pulumi.Output[list[str]]
-    private_subnet_ids: pulumi.Output[list[str]]
-
-    def __init__(self, name: str, spec: PlatformSpec, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        super().__init__("gpu-platform:index:Network", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        tags = rc.platform_tags(spec)
-        zones = spec.network.availability_zones or self._zones(spec, child)
-        layout = rn.subnet_layout(spec.network.vpc_cidr, zones)
-
-        vpc = Vpc(
-            f"{name}-vpc",
-            cidr_block=spec.network.vpc_cidr,
-            enable_dns_hostnames=True,
-            enable_dns_support=True,
-            tags={**tags, "Name": f"{spec.cluster.name}-vpc"},
-            opts=child,
-        )
-        igw = InternetGateway(
-            f"{name}-igw", vpc_id=vpc.id, tags={**tags, "Name": f"{spec.cluster.name}-igw"}, opts=child
-        )
-        public_rt = RouteTable(
-            f"{name}-public-rt",
-            vpc_id=vpc.id,
-            routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}],
-            tags={**tags, "Name": f"{spec.cluster.name}-public"},
-            opts=child,
-        )
-        public, private = [], []
-        for z in layout:
-            pub = Subnet(
-                f"{name}-public-{z.zone}",
-                vpc_id=vpc.id,
-                cidr_block=z.public_cidr,
-                availability_zone=z.zone,
-                map_public_ip_on_launch=False,
-                tags={**tags, **rn.public_subnet_tags(spec, z.zone)},
-                opts=child,
-            )
-            RouteTableAssociation(
-                f"{name}-public-{z.zone}", subnet_id=pub.id, route_table_id=public_rt.id, opts=child
-            )
-            public.append(pub)
-        nats = []
-        for zone in rn.nat_zones(spec.network.nat, zones):
-            eip = Eip(f"{name}-nat-{zone}", domain="vpc", tags={**tags, "Name": f"{spec.cluster.name}-nat-{zone}"}, opts=child)
-            nats.append(
-                NatGateway(
-                    f"{name}-nat-{zone}",
-                    allocation_id=eip.id,
-                    subnet_id=public[zones.index(zone)].id,
-                    tags={**tags, "Name": f"{spec.cluster.name}-nat-{zone}"},
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
-                )
-            )
-        for z in layout:
-            private.append(Subnet(
-                f"{name}-private-{z.zone}",
-                vpc_id=vpc.id,
-                cidr_block=z.private_cidr,
-                availability_zone=z.zone,
-                tags={**tags, **rn.private_subnet_tags(spec, z.zone)},
-                opts=child,
-            ))
-        # The API endpoint's access path: the VPN / CI networks answer through the transit gateway, so the VPC is
-        # attached to it and their ranges are routed there (a private endpoint needs the return route).
-        endpoint = spec.cluster.endpoint
-        tgw_routes: list[dict] = []
-        rt_opts = child
-        if endpoint.transit_gateway_id is not None:
-            attachment = aws.ec2transitgateway.VpcAttachment(
-                f"{name}-tgw",
-                transit_gateway_id=endpoint.transit_gateway_id,
-                vpc_id=vpc.id,
-                subnet_ids=[s.id for s in private],
-                tags={**tags, "Name": f"{spec.cluster.name}-tgw"},
-                opts=child,
-            )
-            tgw_routes = [{"cidr_block": c, "transit_gateway_id": endpoint.transit_gateway_id}
-                          for c in rn.routed_access_cidrs(spec)]
-            rt_opts = pulumi.ResourceOptions(parent=self, depends_on=[attachment])
-        for z, sub in zip(layout, private):
-            nat = nats[rn.nat_for_zone(spec.network.nat, zones, z.zone)]
-            rt = RouteTable(
-                f"{name}-private-{z.zone}",
-                vpc_id=vpc.id,
-                routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}, *tgw_routes],
-                tags={**tags, "Name": f"{spec.cluster.name}-private-{z.zone}"},
-                opts=rt_opts,
-            )
-            RouteTableAssociation(f"{name}-private-{z.zone}", subnet_id=sub.id, route_table_id=rt.id, opts=child)
-
-        self.zones = zones
-        self.vpc_id = vpc.id
-        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
-        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
-        self.register_outputs(
-            {"vpcId": self.vpc_id, "publicSubnetIds": self.public_subnet_ids, "privateSubnetIds": self.private_subnet_ids}
-        )
-
-    @staticmethod
-    def _zones(spec: PlatformSpec, opts: pulumi.ResourceOptions) -> list[str]:
-        # A synchronous invoke: the number of subnets must be known while the program runs (not inside apply).
-        found = aws.get_availability_zones(state="available", opts=pulumi.InvokeOptions(parent=opts.parent))
-        if len(found.names) < spec.network.az_count:
-            raise pulumi.InputPropertiesError(
-                f"network.az_count: {spec.region} has only {len(found.names)} available zones",
-            )
-        return list(found.names[: spec.network.az_count])
+from .network import Network
+from .ref import OperatorHandles, PlatformRef
 
 
 def _refuse_workloads(spec: PlatformSpec) -> None:
@@ -159,11 +38,11 @@ def _refuse_workloads(spec: PlatformSpec) -> None:
                                 ("fallback", bool(spec.fallback.external_models or spec.fallback.chains
                                               or spec.fallback.model_stacks))) if used]
     if fields:
-        raise pulumi.InputPropertiesError(
+        raise input_error(
+            [(f, "not deployed by GpuPlatform") for f in fields],
             f"{fields[0]}: GpuPlatform does not deploy models or the LLM gateway; create them on platform.ref with "
             "deploy_models(platform.ref, spec.models) (or one ModelDeployment per model) and FallbackProxy, as "
             "gpu_platform.program does, and pass GpuPlatform spec.platform_only()",
-            [pulumi.InputPropertyErrorDetails(property_path=f, reason="not deployed by GpuPlatform") for f in fields],
         )
 
 
@@ -175,13 +54,10 @@ def _refuse_creator_in_admins(spec: PlatformSpec) -> None:
     caller = aws.get_caller_identity()
     i = rc.creator_conflict(spec, caller.arn)
     if i is not None:
-        path = f"cluster.admins[{i}].principal_arn"
-        raise pulumi.InputPropertiesError(
-            f"{path}: {spec.cluster.admins[i].principal_arn} is the principal running this deployment ({caller.arn}); "
-            "EKS already gives it cluster admin as the cluster's creator and refuses a second access entry: remove it "
-            "from admins, or deploy with another principal",
-            [pulumi.InputPropertyErrorDetails(property_path=path, reason="duplicates the creator access entry")],
-        )
+        fail(f"cluster.admins[{i}].principal_arn", "duplicates the creator access entry",
+             f"{spec.cluster.admins[i].principal_arn} is the principal running this deployment ({caller.arn}); "
+             "EKS already gives it cluster admin as the cluster's creator and refuses a second access entry: remove it "
+             "from admins, or deploy with another principal")
 
 
 class GpuPlatform(pulumi.ComponentResource):
@@ -212,19 +88,60 @@ class GpuPlatform(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        spec: Union[PlatformSpec, dict[str, Any]],
+        spec: Union[PlatformSpec, ResolvedPlatform, dict[str, Any]],
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        spec = validated(PlatformSpec, spec)
+        spec = resolved_platform(spec).spec
         _refuse_workloads(spec)
         _refuse_creator_in_admins(spec)
         super().__init__("gpu-platform:index:GpuPlatform", name, None, opts)
-        self.spec = spec
-        child = pulumi.ResourceOptions(parent=self)
-        tags = rc.platform_tags(spec)
+        self.spec, self._name = spec, name
+        self._child = pulumi.ResourceOptions(parent=self)
+        self._tags = rc.platform_tags(spec)
 
-        network = Network(f"{name}-network", spec, opts=child)
+        network = Network(f"{name}-network", spec, opts=self._child)
+        cluster = self._cluster(network)
+        # The cluster name is known statically, but deriving it from a cluster output makes everything that uses
+        # it (node groups, add-ons, pod identity, Karpenter) wait for the control plane.
+        self.cluster_name = cluster.kubeconfig_json.apply(lambda _: spec.cluster.name)
+        self._api_access_rules(cluster)
+        system_nodes = self._system_nodes(network)
+        pod_identity_agent, ebs_csi = self._eks_addons(system_nodes)
 
+        # Kubernetes provider: a fixed cluster_identifier keeps a changed kubeconfig (rotated CA, new endpoint) from
+        # replacing every Kubernetes resource (pulumi-eks#764, pulumi-kubernetes#2745).
+        self.provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=pulumi.Output.secret(cluster.kubeconfig_json),
+            cluster_identifier=spec.cluster.name,
+            opts=self._child,
+        )
+        self.ref = self._workload_layer(system_nodes, pod_identity_agent, ebs_csi)
+
+        self.endpoint = cluster.kubeconfig_json.apply(lambda kc: json.loads(kc)["clusters"][0]["cluster"]["server"])
+        self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
+        self.oidc_issuer = cluster.oidc_issuer
+        self.oidc_provider_arn = cluster.oidc_provider_arn
+        self.vpc_id = network.vpc_id
+        self.public_subnet_ids = network.public_subnet_ids
+        self.private_subnet_ids = network.private_subnet_ids
+        self.node_security_group_id = cluster.node_security_group_id
+        self.system_node_group = system_nodes
+        self.register_outputs(
+            {
+                "clusterName": self.cluster_name,
+                "endpoint": self.endpoint,
+                "kubeconfig": self.kubeconfig,
+                "oidcIssuer": self.oidc_issuer,
+                "oidcProviderArn": self.oidc_provider_arn,
+                "vpcId": self.vpc_id,
+                "publicSubnetIds": self.public_subnet_ids,
+                "privateSubnetIds": self.private_subnet_ids,
+            }
+        )
+
+    def _secrets_key(self) -> Optional[pulumi.Input[str]]:
+        spec, name = self.spec, self._name
         kms_key_arn: Optional[pulumi.Input[str]] = spec.cluster.secrets_encryption.kms_key_arn
         if spec.cluster.secrets_encryption.enabled and kms_key_arn is None:
             key = aws.kms.Key(
@@ -232,15 +149,19 @@ class GpuPlatform(pulumi.ComponentResource):
                 description=f"EKS secrets envelope encryption for {spec.cluster.name}",
                 enable_key_rotation=True,
                 deletion_window_in_days=30,
-                tags=tags,
-                opts=child,
+                tags=self._tags,
+                opts=self._child,
             )
-            aws.kms.Alias(f"{name}-secrets-key", name=f"alias/{spec.cluster.name}-eks-secrets", target_key_id=key.key_id, opts=child)
+            aws.kms.Alias(f"{name}-secrets-key", name=f"alias/{spec.cluster.name}-eks-secrets",
+                          target_key_id=key.key_id, opts=self._child)
             kms_key_arn = key.arn
+        return kms_key_arn
 
+    def _cluster(self, network: Network) -> eks.Cluster:
+        spec = self.spec
         endpoint = spec.cluster.endpoint
-        cluster = eks.Cluster(
-            f"{name}-eks",
+        return eks.Cluster(
+            f"{self._name}-eks",
             name=spec.cluster.name,
             version=spec.cluster.kubernetes_version,
             vpc_id=network.vpc_id,
@@ -257,37 +178,36 @@ class GpuPlatform(pulumi.ComponentResource):
             endpoint_public_access=endpoint.public,
             endpoint_private_access=endpoint.private,
             public_access_cidrs=list(endpoint.public_access_cidrs) if endpoint.public else None,
-            encryption_config_key_arn=kms_key_arn,
+            encryption_config_key_arn=self._secrets_key(),
             enabled_cluster_log_types=[t.value for t in spec.cluster.log_types],
             node_security_group_tags={DISCOVERY_TAG: spec.cluster.name},
-            tags=tags,
-            opts=child,
+            tags=self._tags,
+            opts=self._child,
         )
-        # The cluster name is known statically, but deriving it from a cluster output makes everything that uses
-        # it (node groups, add-ons, pod identity, Karpenter) wait for the control plane.
-        self.cluster_name = cluster.kubeconfig_json.apply(lambda _: spec.cluster.name)
 
-        if endpoint.private_access_cidrs:
-            for i, cidr in enumerate(endpoint.private_access_cidrs):
-                SecurityGroupRule(
-                    f"{name}-api-access-{i}",
-                    type="ingress",
-                    description=f"Kubernetes API from {cidr} (private endpoint access path)",
-                    security_group_id=cluster.cluster_security_group_id,
-                    protocol="tcp",
-                    from_port=443,
-                    to_port=443,
-                    cidr_blocks=[cidr],
-                    opts=child,
-                )
+    def _api_access_rules(self, cluster: eks.Cluster) -> None:
+        for i, cidr in enumerate(self.spec.cluster.endpoint.private_access_cidrs):
+            SecurityGroupRule(
+                f"{self._name}-api-access-{i}",
+                type="ingress",
+                description=f"Kubernetes API from {cidr} (private endpoint access path)",
+                security_group_id=cluster.cluster_security_group_id,
+                protocol="tcp",
+                from_port=443,
+                to_port=443,
+                cidr_blocks=[cidr],
+                opts=self._child,
+            )
 
-        # System node group: where Karpenter, CoreDNS and the operators run. Karpenter cannot run on nodes it manages.
+    def _system_nodes(self, network: Network) -> aws.eks.NodeGroup:
+        """Where Karpenter, CoreDNS and the operators run: Karpenter cannot run on nodes it manages."""
+        spec, name, tags = self.spec, self._name, self._tags
         node_role = aws.iam.Role(
             f"{name}-system-node",
             assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
             description=f"System node group of {spec.cluster.name}",
             tags=tags,
-            opts=child,
+            opts=self._child,
         )
         attachments = attach_managed_policies(
             f"{name}-system-node", node_role, NODE_ROLE_POLICIES, self, region=spec.region
@@ -301,10 +221,9 @@ class GpuPlatform(pulumi.ComponentResource):
             vpc_security_group_ids=None,
             tag_specifications=[{"resource_type": "instance", "tags": {**tags, "Name": f"{spec.cluster.name}-system"}}],
             tags=tags,
-            opts=child,
+            opts=self._child,
         )
-        ng = rc.system_node_group_args(spec)
-        system_nodes = aws.eks.NodeGroup(
+        return aws.eks.NodeGroup(
             f"{name}-system",
             cluster_name=self.cluster_name,
             # A prefix, not a fixed name: a change that replaces the group (instance types) then creates the new
@@ -314,36 +233,36 @@ class GpuPlatform(pulumi.ComponentResource):
             subnet_ids=network.private_subnet_ids,
             launch_template={"id": launch_template.id, "version": launch_template.latest_version.apply(str)},
             tags=tags,
-            **ng,
+            **rc.system_node_group_args(spec),
             # desired_size is a starting point; do not fight whoever scales the group later.
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=attachments, ignore_changes=["scalingConfig.desiredSize"]
             ),
         )
 
-        # Add-ons beyond the ones pulumi-eks manages (vpc-cni, coredns, kube-proxy).
+    def _eks_addons(self, system_nodes: aws.eks.NodeGroup) -> tuple[aws.eks.Addon, aws.eks.Addon]:
+        """Managed add-ons beyond the ones pulumi-eks manages (vpc-cni, kube-proxy); returns the Pod Identity agent
+        and the EBS CSI driver, which later resources wait for."""
+        spec, name, tags = self.spec, self._name, self._tags
+        common = dict(
+            cluster_name=self.cluster_name,
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="PRESERVE",
+            tags=tags,
+        )
         addon_opts = pulumi.ResourceOptions(parent=self, depends_on=[system_nodes])
         # CoreDNS as a managed, pinned add-on on the system nodes: pulumi-eks manages it only with a default node
         # group, so it stayed EKS's self-managed bootstrap copy, unpinned and free to land on GPU nodes.
         aws.eks.Addon(
             f"{name}-coredns",
-            cluster_name=self.cluster_name,
             addon_name="coredns",
             addon_version=eks_addon_version("coredns", spec.cluster.kubernetes_version),
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="PRESERVE",
             configuration_values=json.dumps(rc.coredns_configuration(spec)),
-            tags=tags,
+            **common,
             opts=addon_opts,
         )
         pod_identity_agent = aws.eks.Addon(
-            f"{name}-eks-pod-identity-agent",
-            cluster_name=self.cluster_name,
-            addon_name="eks-pod-identity-agent",
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="PRESERVE",
-            tags=tags,
-            opts=addon_opts,
+            f"{name}-eks-pod-identity-agent", addon_name="eks-pod-identity-agent", **common, opts=addon_opts
         )
         ebs_ns, ebs_sa = rc.EBS_CSI_SERVICE_ACCOUNT
         ebs_role, _ = pod_identity_role(
@@ -359,90 +278,64 @@ class GpuPlatform(pulumi.ComponentResource):
         )
         ebs_csi = aws.eks.Addon(
             f"{name}-aws-ebs-csi-driver",
-            cluster_name=self.cluster_name,
             addon_name="aws-ebs-csi-driver",
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="PRESERVE",
             pod_identity_associations=[{"role_arn": ebs_role.arn, "service_account": ebs_sa}],
-            tags=tags,
+            **common,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[system_nodes, pod_identity_agent]),
         )
+        return pod_identity_agent, ebs_csi
 
-        # Kubernetes provider: a fixed cluster_identifier keeps a changed kubeconfig (rotated CA, new endpoint) from
-        # replacing every Kubernetes resource (pulumi-eks#764, pulumi-kubernetes#2745).
-        self.provider = k8s.Provider(
-            f"{name}-k8s",
-            kubeconfig=pulumi.Output.secret(cluster.kubeconfig_json),
-            cluster_identifier=spec.cluster.name,
-            opts=child,
-        )
+    def _workload_layer(self, system_nodes, pod_identity_agent, ebs_csi) -> PlatformRef:
+        """Everything on the cluster: default StorageClass, operators, Karpenter and its pools, the GPU node add-ons;
+        returns the handle models and the gateway build on."""
+        spec, name = self.spec, self._name
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[ebs_csi])
         storage_class = apply_object(f"{name}-gp3", rc.default_storage_class(), k8s_opts)
 
         # Operators (cert-manager, KServe, KubeRay, KEDA, kube-prometheus-stack): controllers on the system node
         # group only (nodeSelector node-role=system, no GPU tolerations); Prometheus claims from the gp3 class.
-        operators = Operators(
+        self.operators = Operators(
             f"{name}-operators",
             spec,
             depends_on=[system_nodes, storage_class],
             opts=pulumi.ResourceOptions(parent=self, provider=self.provider),
         )
-
         # GPU capacity: Karpenter (controller, node classes, GPU and CPU node pools) on the system node group, and
         # the GPU node add-ons. Karpenter's credentials come from EKS Pod Identity, so it waits for the agent.
-        karpenter = Karpenter(
+        self.karpenter = Karpenter(
             f"{name}-karpenter",
             spec,
             cluster_name=self.cluster_name,
             provider=self.provider,
             system_node_group=system_nodes,
             depends_on=[pod_identity_agent],
-            opts=child,
+            opts=self._child,
         )
-        gpu_addons = GpuAddons(
+        self.gpu_addons = GpuAddons(
             f"{name}-gpu",
             spec,
             provider=self.provider,
             depends_on=[system_nodes],
             # With kube-prometheus-stack installed, the DCGM exporter's ServiceMonitor is on and waits for its CRD;
             # without it, it stays off (the chart fails when the CRD is missing).
-            monitoring=operators.releases.get("kube-prometheus-stack"),
-            opts=child,
+            monitoring=self.operators.releases.get("kube-prometheus-stack"),
+            opts=self._child,
         )
-
-        self.endpoint = cluster.kubeconfig_json.apply(lambda kc: json.loads(kc)["clusters"][0]["cluster"]["server"])
-        self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
-        self.oidc_issuer = cluster.oidc_issuer
-        self.oidc_provider_arn = cluster.oidc_provider_arn
-        self.vpc_id = network.vpc_id
-        self.public_subnet_ids = network.public_subnet_ids
-        self.private_subnet_ids = network.private_subnet_ids
-        self.node_security_group_id = cluster.node_security_group_id
-        self.system_node_group = system_nodes
-        self.ref = PlatformRef(
+        releases = self.operators.releases
+        return PlatformRef(
             cluster_name=self.cluster_name,
             provider=self.provider,
             spec=spec,
-            depends_on=[system_nodes],
+            # Workloads (InferenceServices, RayServices, ScaledObjects) need the controllers' CRDs and webhooks.
+            depends_on=[system_nodes, *self.operators.workload_dependencies()],
+            operators=OperatorHandles(
+                cert_manager=releases.get("cert-manager"),
+                kserve=releases.get("kserve-resources"),
+                kuberay=releases.get("kuberay-operator"),
+                keda=releases.get("keda"),
+                keda_http=releases.get("keda-add-ons-http"),
+                monitoring=releases.get("kube-prometheus-stack"),
+            ),
+            gpu_node_pools=self.karpenter.gpu_node_pools,
+            karpenter=self.karpenter.release,
         )
-        self.operators = operators
-        self.ref.extras.update(operators.extras())
-        # Workloads (InferenceServices, RayServices, ScaledObjects) need the controllers' CRDs and webhooks.
-        self.ref.depends_on.extend(operators.workload_dependencies())
-        self.karpenter = karpenter
-        self.gpu_addons = gpu_addons
-        self.ref.extras["karpenter"] = karpenter.release
-        self.ref.extras["gpu_node_pools"] = karpenter.gpu_node_pools
-        self.register_outputs(
-            {
-                "clusterName": self.cluster_name,
-                "endpoint": self.endpoint,
-                "kubeconfig": self.kubeconfig,
-                "oidcIssuer": self.oidc_issuer,
-                "oidcProviderArn": self.oidc_provider_arn,
-                "vpcId": self.vpc_id,
-                "publicSubnetIds": self.public_subnet_ids,
-                "privateSubnetIds": self.private_subnet_ids,
-            }
-        )
-

@@ -16,16 +16,13 @@ from ..spec import Environment
 from ..spec.fallback import API_KEY_PROVIDERS, FallbackSpec, Provider
 from ._iam import pod_identity_role
 from ._k8s import apply_object
-from ._validate import validated
+from ..spec._base import SpecError
+from ._validate import input_error, validated
 from .ref import PlatformRef
 
 
 def _input_error(problems: list[tuple[str, str]]) -> pulumi.InputPropertiesError:
-    lines = "\n".join(f"  {path}: {msg}" for path, msg in problems)
-    return pulumi.InputPropertiesError(
-        f"invalid FallbackProxy configuration ({len(problems)} problem{'s' if len(problems) != 1 else ''}):\n{lines}",
-        [pulumi.InputPropertyErrorDetails(property_path=p, reason=m) for p, m in problems],
-    )
+    return input_error(problems, SpecError(problems, source="FallbackProxy").render())
 
 
 class FallbackProxy(pulumi.ComponentResource):
@@ -111,15 +108,14 @@ class FallbackProxy(pulumi.ComponentResource):
 
         # The ServiceMonitor needs the Prometheus Operator's CRDs: skip it where the platform runs no monitoring,
         # and create it after kube-prometheus-stack where it does.
-        monitoring = platform.extras.get("monitoring")
-        has_monitoring = monitoring is not None or "monitoring" not in platform.extras
+        monitoring = platform.operators.monitoring
         objects = rp.proxy_objects(
             spec,
             targets,
             region=platform.spec.region,
             production=production,
             secret_values=secret_values,
-            service_monitor=spec.metrics and has_monitoring,
+            service_monitor=spec.metrics and platform.monitored,
         )
         self.config = rp.litellm_config(spec, targets, region=platform.spec.region)
         ns_obj, rest = objects[0], objects[1:]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Any, Mapping, Optional, Sequence, Union
 
 import pulumi
 
@@ -43,6 +43,25 @@ def _read_contract(ref: pulumi.StackReference) -> dict[str, Any]:
     return contract["spec"]
 
 
+@dataclass(frozen=True)
+class OperatorHandles:
+    """The operator releases a platform installed, for later components to wait for (None where the operator is
+    disabled, or where the platform belongs to another stack and its releases are already there)."""
+
+    cert_manager: Optional[pulumi.Resource] = None
+    kserve: Optional[pulumi.Resource] = None
+    """`kserve-resources`: the controller and webhooks InferenceServices and the ClusterServingRuntime need."""
+    kuberay: Optional[pulumi.Resource] = None
+    keda: Optional[pulumi.Resource] = None
+    keda_http: Optional[pulumi.Resource] = None
+    monitoring: Optional[pulumi.Resource] = None
+    """`kube-prometheus-stack`: its CRDs back every PodMonitor, ServiceMonitor and PrometheusRule."""
+
+    def of(self, operators: Sequence[str]) -> list[pulumi.Resource]:
+        """The releases of ``operators`` (keys under `operators:`) that this platform installed."""
+        return [r for r in (getattr(self, key) for key in operators) if r is not None]
+
+
 @dataclass
 class PlatformRef:
     """A platform to deploy onto: its cluster, Kubernetes provider and spec, plus resources to wait for.
@@ -58,8 +77,19 @@ class PlatformRef:
     """The platform's validated spec (GPU classes, environment, operators in use)."""
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     """Resources that must exist before workloads (operators, CRDs, node pools)."""
-    extras: dict[str, Any] = field(default_factory=dict)
-    """Named handles later components publish for each other (e.g. the Prometheus URL)."""
+    operators: OperatorHandles = field(default_factory=OperatorHandles)
+    """The operator releases of this program's platform (empty for a platform of another stack)."""
+    gpu_node_pools: Mapping[str, pulumi.Resource] = field(default_factory=dict)
+    """GPU NodePools by pool name (empty for a platform of another stack): a model waits for its pool."""
+    karpenter: Optional[pulumi.Resource] = None
+    """The Karpenter controller release (None for a platform of another stack)."""
+    stack_reference: Optional[pulumi.StackReference] = None
+    """The platform's stack, when it was created by another one."""
+
+    @property
+    def monitored(self) -> bool:
+        """Whether the platform runs the Prometheus Operator, so PodMonitors and ServiceMonitors can be created."""
+        return self.spec.operators.monitoring.enabled
 
     @classmethod
     def from_stack_reference(
@@ -93,12 +123,7 @@ class PlatformRef:
             opts=opts,
         )
         cluster_name = ref.require_output("clusterName").apply(str)
-        extras: dict[str, Any] = {"stack_reference": ref}
-        if spec.operators.monitoring.enabled:
-            # The platform stack runs the Prometheus Operator: models from this stack get their PodMonitor (the
-            # signal their autoscaling and dashboards read), as the platform's own models do.
-            extras["monitoring"] = ref
-        return cls(cluster_name=cluster_name, provider=provider, spec=spec, extras=extras)
+        return cls(cluster_name=cluster_name, provider=provider, spec=spec, stack_reference=ref)
 
     def opts(self, parent: pulumi.Resource, extra_depends_on: Optional[list[pulumi.Resource]] = None) -> pulumi.ResourceOptions:
         """Options for a Kubernetes child of ``parent``: the cluster's provider and the platform's ordering."""

@@ -31,8 +31,8 @@ def program_for(root: Optional[Path]):
 def run_stack(stack: str, root: Optional[Path] = None) -> tuple[StackConfig, Plan]:
     """Validate stack ``stack`` (name or path) and plan it. Raises ``SpecError`` before anything is registered."""
     root = root or find_project_root()
-    cfg, spec = load_stack(stack, root)
-    missing = check_secrets(cfg, spec)
+    cfg, resolved = load_stack(stack, root)
+    missing = check_secrets(cfg, resolved.spec)
     # Offline, a secret the stack does not set yet plans as a placeholder (secrets are never committed); the plan
     # says which ones `pulumi up` will need.
     filled = {f"{PROJECT}:{n.key}": SECRET_PLACEHOLDER for n in missing}

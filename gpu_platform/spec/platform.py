@@ -9,7 +9,7 @@ from typing import Optional
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import FieldError, FieldErrors, SpecModel
+from ._base import FieldError, SpecModel
 from .fallback import FallbackSpec
 from .gpu import GpuSpec
 from .model import ModelSpec
@@ -343,7 +343,8 @@ class PlatformSpec(SpecModel):
     alerts); all on the system nodes. Production must keep monitoring, Alertmanager and persistent Prometheus."""
     models: list[ModelSpec] = Field(default_factory=list)
     """vLLM model deployments on this platform (`ModelDeployment` each): unique names; each must fit a GPU class
-    the platform has a node pool for (sized at validation time, so a model that cannot fit fails here)."""
+    the platform has a node pool for (sized when the platform is resolved, before any resource, so a model that
+    cannot fit fails there)."""
     fallback: FallbackSpec = Field(default_factory=FallbackSpec)
     """The LiteLLM gateway in front of the models, with fallback chains to cloud LLM APIs (`FallbackProxy`). Chains
     name model groups: a model's served name, or an `external_models` name. In prod every model needs a chain."""
@@ -369,187 +370,3 @@ class PlatformSpec(SpecModel):
             if not 1 <= len(key) <= 128 or len(str(value)) > 256:
                 raise ValueError(f"tag {key!r}: keys are 1–128 and values at most 256 characters")
         return v
-
-    def _operators_for_environment(self) -> "PlatformSpec":
-        try:
-            self.operators.check_environment(self.environment is Environment.PROD)
-        except FieldError as exc:
-            raise FieldError(f"operators.{exc.field}", exc.message) from None
-        return self
-
-    def _gpu_for_environment(self) -> "PlatformSpec":
-        # Refuse rather than warn: a warning in a plan is easy to miss, a spot drought in prod is not.
-        if self.environment is Environment.PROD:
-            problems = self.gpu.production_problems()
-            if problems:
-                path, message = problems[0]
-                raise FieldError(f"gpu.{path}", message)
-        return self
-
-    def _models(self) -> "PlatformSpec":
-        from ..sizing import (  # sizing imports spec: import late
-            SizingError,
-            class_gpu_capacity,
-            rollout_surge,
-            size_for_platform,
-        )
-
-        names: dict[str, int] = {}
-        served: dict[str, int] = {}
-        workloads: dict[tuple[str, str], int] = {}
-        problems: list[FieldError] = []
-        for i, m in enumerate(self.models):
-            try:
-                if m.name in names:
-                    raise FieldError(f"models[{i}].name", f"{m.name!r} is already used by models[{names[m.name]}]")
-                if m.model_name in served:
-                    raise FieldError(
-                        f"models[{i}].served_name",
-                        f"{m.model_name!r} is already served by models[{served[m.model_name]}]; clients could not tell them apart",
-                    )
-                names[m.name], served[m.model_name] = i, i
-                down = m.autoscaling.scale_down_stabilization_seconds
-                if self.environment is Environment.PROD and down is not None and down < 600:
-                    raise FieldError(
-                        f"models[{i}].autoscaling.scale_down_stabilization_seconds",
-                        f"must be ≥ 600 in prod (got {down}): a replica costs minutes to bring back",
-                    )
-                try:
-                    sizing = size_for_platform(m, self)
-                except SizingError as exc:
-                    raise FieldError(f"models[{i}].{exc.field}", exc.message) from None
-                capacity = class_gpu_capacity(self, sizing.gpu_class)
-                # Headroom placeholders are preempted by real replicas, so a rollout's surge may take their place.
-                extra = max(m.headroom_replicas, rollout_surge(m, sizing.backend))
-                peak = m.autoscaling.max_replicas + (m.canary.replicas if m.canary else 0) + extra
-                if capacity is not None and peak * sizing.gpus_per_replica > capacity:
-                    raise FieldError(
-                        f"models[{i}].autoscaling.max_replicas",
-                        f"{peak} replicas (max_replicas, canary, and headroom or a rollout's surge) × "
-                        f"{sizing.gpus_per_replica} GPUs = {peak * sizing.gpus_per_replica} GPUs, above the "
-                        f"{sizing.gpu_class} pools' ceiling of {capacity}: they could never all schedule (at max replicas "
-                        "a rolling update would wait forever); lower max_replicas or raise the pool's limits.gpus",
-                    )
-                if sizing.pipeline_parallel_size > 1 and sizing.pool is not None:
-                    j, pool = next((j, p) for j, p in enumerate(self.gpu.node_pools) if p.name == sizing.pool)
-                    if pool.disruption.expire_after != "Never":
-                        raise FieldError(
-                            f"gpu.node_pools[{j}].disruption.expire_after",
-                            f"{pool.disruption.expire_after}: the pool hosts models[{i}] ({m.name}), whose replicas span "
-                            f"{sizing.pipeline_parallel_size} nodes created together; Karpenter expires nodes regardless of "
-                            "disruption budgets, so they would all go at once. Set Never (AMI updates then roll one node "
-                            "at a time through drift)",
-                        )
-                for workload in m.workload_names(sizing.backend):
-                    other = workloads.get((m.namespace, workload))
-                    if other is not None:
-                        raise FieldError(
-                            f"models[{i}].name",
-                            f"{m.name!r} would create {workload!r} in namespace {m.namespace}, which models[{other}] "
-                            f"({self.models[other].name}) already creates; rename one of them",
-                        )
-                for workload in m.workload_names(sizing.backend):
-                    workloads[(m.namespace, workload)] = i
-                ops = self.operators
-                needs = {"kserve": ops.kserve.enabled, "rayservice": ops.kuberay.enabled, "deployment": ops.keda.enabled}
-                if not needs[sizing.backend.value]:
-                    operator = {"kserve": "kserve", "rayservice": "kuberay", "deployment": "keda"}[sizing.backend.value]
-                    raise FieldError(
-                        f"models[{i}].backend",
-                        f"{sizing.backend.value} needs operators.{operator}.enabled: true (or choose another backend)",
-                    )
-                if sizing.backend.value == "kserve" and not ops.keda.enabled:
-                    raise FieldError(f"models[{i}].backend", "KServe models autoscale with KEDA; set operators.keda.enabled")
-                if sizing.backend.value != "rayservice" and not ops.monitoring.enabled:
-                    raise FieldError(
-                        "operators.monitoring.enabled",
-                        f"models[{i}] ({m.name}) autoscales on vLLM metrics from Prometheus; keep monitoring enabled",
-                    )
-            except FieldError as exc:  # this model's problem; go on with the others
-                problems.append(exc)
-        if problems:
-            raise FieldErrors(problems)
-        return self
-
-    def _fallback_chains(self) -> "PlatformSpec":
-        if not self.fallback.enabled:
-            if self.environment is Environment.PROD and self.models:
-                raise FieldError(
-                    "fallback.enabled",
-                    "prod models must not rely on self-hosted GPUs alone; keep the fallback proxy enabled",
-                )
-            return self
-        from ..catalog.bedrock import invocation_id
-
-        bedrock = self.fallback.providers.bedrock
-        bedrock_region = (bedrock.region if bedrock else None) or self.region
-        for i, m in enumerate(self.fallback.external_models):
-            if m.provider.value == "bedrock":
-                try:
-                    invocation_id(m.model, bedrock_region)
-                except ValueError as exc:
-                    raise FieldError(
-                        f"fallback.external_models[{i}].model",
-                        f"{exc}; choose a model served there or set fallback.providers.bedrock.region",
-                    ) from None
-        hosted = [m.model_name for m in self.models] + self.fallback.remote_groups
-        production = hosted if self.environment is Environment.PROD else []
-        problems = self.fallback.group_problems(hosted, production_groups=production)
-        if problems:
-            path, message = problems[0]
-            raise FieldError(f"fallback.{path}", message)
-        return self
-
-    def _endpoint_reachable(self) -> "PlatformSpec":
-        """A private-only endpoint is reachable only from networks with a route into the VPC."""
-        endpoint = self.cluster.endpoint
-        vpc = ipaddress.ip_network(self.network.vpc_cidr)
-        for i, cidr in enumerate(endpoint.private_access_cidrs):
-            net = ipaddress.ip_network(cidr)
-            if net != vpc and vpc.subnet_of(net):  # type: ignore[arg-type]
-                raise FieldError(
-                    f"cluster.endpoint.private_access_cidrs[{i}]",
-                    f"{cidr} contains the VPC's own range ({vpc}): list the networks that need the API (the VPN's, "
-                    "the CI runners') rather than a range the VPC overlaps",
-                )
-            # A range inside the VPC (runners or a bastion there) needs no route; one outside needs the gateway.
-            if not endpoint.public and not net.subnet_of(vpc) and endpoint.transit_gateway_id is None:  # type: ignore[arg-type]
-                raise FieldError(
-                    f"cluster.endpoint.private_access_cidrs[{i}]",
-                    f"{cidr} is outside the VPC ({vpc}) and nothing routes it there: set "
-                    "cluster.endpoint.transit_gateway_id (the platform attaches the VPC and adds the routes), or run "
-                    "`pulumi up` from inside the VPC and list the VPC's own range",
-                )
-        return self
-
-    def _zones_in_region(self) -> "PlatformSpec":
-        from ..catalog.regions import zones_of
-
-        known = zones_of(self.region)
-        zones = self.network.availability_zones or []
-        for i, zone in enumerate(zones):
-            if not zone.startswith(self.region) or (known is not None and zone not in known):
-                offered = f" (it has {', '.join(known)})" if known else ""
-                raise FieldError(f"network.availability_zones[{i}]", f"{zone!r} is not a zone of {self.region}{offered}")
-        if known is not None and self.network.az_count > len(known):
-            raise FieldError("network.az_count", f"{self.region} has {len(known)} availability zones, not "
-                                                 f"{self.network.az_count}")
-        return self
-
-    @model_validator(mode="after")
-    def _cross_checks(self) -> "PlatformSpec":
-        """Every cross-field check, each problem reported (not only the first one found)."""
-        problems: list[FieldError] = []
-        for check in (self._operators_for_environment, self._gpu_for_environment, self._models,
-                      self._fallback_chains, self._endpoint_reachable, self._zones_in_region):
-            try:
-                check()
-            except FieldErrors as exc:
-                problems += exc.errors
-            except FieldError as exc:
-                problems.append(exc)
-        if len(problems) == 1:
-            raise problems[0]
-        if problems:
-            raise FieldErrors(problems)
-        return self

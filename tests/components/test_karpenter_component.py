@@ -140,8 +140,8 @@ def test_custom_resources_use_the_cluster_provider(plan):
 
 def test_handles_are_published_on_the_platform_ref(plan):
     platform = HANDLES["platform"]
-    assert platform.ref.extras["karpenter"] is platform.karpenter.release
-    pools = platform.ref.extras["gpu_node_pools"]
+    assert platform.ref.karpenter is platform.karpenter.release
+    pools = platform.ref.gpu_node_pools
     # By pool name (what a model's sizing names) and by class (models sized without pools).
     assert set(pools) == {"l40s", "h100", "a100", "a100-mig"}
     assert pools["l40s"] is platform.karpenter.node_pools["l40s-spot"]  # spot is preferred

@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from gpu_platform.components.model import ModelDeployment, deploy_models
-from gpu_platform.components.ref import PlatformRef
+from gpu_platform.components.ref import OperatorHandles, PlatformRef
 from gpu_platform.plan import SECRET, run_program
 from gpu_platform.plan.mocks import PlanMocks
 from gpu_platform.render import model as rm
@@ -23,7 +23,8 @@ PLATFORM = {
     "cluster": {"name": "gpu-prod", "endpoint": {"public": False, "private_access_cidrs": ["10.100.0.0/16"], "transit_gateway_id": "tgw-0123456789abcdef0"}},
     "gpu": {
         "node_pools": [
-            {"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand"},
+            # Never expires: the RayService model spans two of its nodes (resolve refuses an expiring pool).
+            {"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand", "disruption": {"expire_after": "Never"}},
             {"name": "h100", "gpu_class": "h100", "capacity": "on_demand"},
         ],
         "al2023": {"ami_version": "v20251112"},
@@ -46,16 +47,14 @@ def fake_platform(extras=True) -> PlatformRef:
     def stand_in(name):
         return k8s.core.v1.ConfigMap(name, metadata={"name": name, "namespace": "default"}, opts=opts)
 
-    ref = PlatformRef(cluster_name="gpu-prod", provider=provider, spec=PlatformSpec.model_validate(PLATFORM),
-                      depends_on=[stand_in("system-nodes")])
+    handles = {}
     if extras:
-        ref.extras.update({
-            "kserve": stand_in("kserve"),
-            "keda": stand_in("keda"),
-            "kuberay": stand_in("kuberay"),
-            "gpu_node_pools": {"l40s": stand_in("pool-l40s"), "h100": stand_in("pool-h100")},
-        })
-    return ref
+        handles = dict(
+            operators=OperatorHandles(kserve=stand_in("kserve"), keda=stand_in("keda"), kuberay=stand_in("kuberay")),
+            gpu_node_pools={"l40s": stand_in("pool-l40s"), "h100": stand_in("pool-h100")},
+        )
+    return PlatformRef(cluster_name="gpu-prod", provider=provider, spec=PlatformSpec.model_validate(PLATFORM),
+                       depends_on=[stand_in("system-nodes")], **handles)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +83,8 @@ def test_component_types_and_children(plan):
     }
     names = sorted(c.name for c in plan.children(deployments["llama-8b"].urn))
     assert names == sorted([
-        "llama-8b-isvc", "llama-8b-scaledobject", "llama-8b-pdb", "llama-8b-sa", "llama-8b-weights-role",
+        # metrics: the PodMonitor, since the platform runs the Prometheus Operator (monitoring is on by default).
+        "llama-8b-isvc", "llama-8b-scaledobject", "llama-8b-pdb", "llama-8b-sa", "llama-8b-weights-role", "llama-8b-metrics",
         "llama-8b-weights-policy",
         "llama-8b-weights-pod-identity",
     ])

@@ -182,7 +182,7 @@ def platform_plan():
 
     def program():
         platform = GpuPlatform("p", PLATFORM)
-        captured["extras"] = dict(platform.ref.extras)
+        captured["operators"] = platform.ref.operators
         captured["depends_on"] = [r._name for r in platform.ref.depends_on]
 
     plan = run_program(program, stack="test", config={"aws:region": "us-west-2"})
@@ -204,8 +204,10 @@ def test_platform_composes_operators_after_system_nodes_and_storage(platform_pla
 
 def test_platform_publishes_operator_handles(platform_plan):
     _, captured = platform_plan
-    extras = captured["extras"]
-    assert extras["prometheus_url"] == PROMETHEUS_URL
-    assert extras["kserve"] is not None and extras["monitoring"] is not None
-    assert extras["keda_http"] is None  # off by default
+    handles = captured["operators"]
+    assert handles.kserve._name == "p-operators-kserve-resources"
+    assert handles.monitoring._name == "p-operators-kube-prometheus-stack"
+    assert handles.keda._name == "p-operators-keda" and handles.kuberay._name == "p-operators-kuberay-operator"
+    assert handles.keda_http is None  # off by default
+    assert [r._name for r in handles.of(["kserve", "keda"])] == ["p-operators-kserve-resources", "p-operators-keda"]
     assert "p-operators-kserve-resources" in captured["depends_on"]

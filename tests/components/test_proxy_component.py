@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from gpu_platform.components.proxy import FallbackProxy
-from gpu_platform.components.ref import PlatformRef
+from gpu_platform.components.ref import OperatorHandles, PlatformRef
 from gpu_platform.plan import run_program
 from gpu_platform.render.labels import PROXY_NAMESPACE
 from gpu_platform.render.proxy import ProxyTarget
@@ -32,18 +32,20 @@ CONFIG = {"gpu-platform:openaiApiKey": "sk-from-stack-config"}
 
 
 def run(fallback=FALLBACK, environment="prod", targets=TARGETS, config=CONFIG, captured=None, monitoring="absent"):
-    spec = PlatformSpec.model_validate({"environment": environment, "region": "us-west-2",
-                                        "cluster": {"name": "gpu-proxy"}})
+    disabled = {"operators": {"monitoring": {"enabled": False, "grafana": {"enabled": False},
+                                              "alertmanager": {"enabled": False}}}} if monitoring == "disabled" else {}
+    spec = PlatformSpec.model_validate({"environment": "dev" if disabled else environment, "region": "us-west-2",
+                                        "cluster": {"name": "gpu-proxy"}, **disabled})
 
     def program():
         provider = k8s.Provider("k8s", kubeconfig="{}", cluster_identifier="gpu-proxy")
         gate = k8s.core.v1.Namespace("gate", metadata={"name": "gate"}, opts=pulumi.ResourceOptions(provider=provider))
-        ref = PlatformRef(cluster_name="gpu-proxy", provider=provider, spec=spec, depends_on=[gate])
+        handles = OperatorHandles()
         if monitoring == "installed":
-            ref.extras["monitoring"] = k8s.core.v1.Namespace(
-                "prometheus", metadata={"name": "monitoring"}, opts=pulumi.ResourceOptions(provider=provider))
-        elif monitoring == "disabled":
-            ref.extras["monitoring"] = None
+            handles = OperatorHandles(monitoring=k8s.core.v1.Namespace(
+                "prometheus", metadata={"name": "monitoring"}, opts=pulumi.ResourceOptions(provider=provider)))
+        ref = PlatformRef(cluster_name="gpu-proxy", provider=provider, spec=spec, depends_on=[gate],
+                          operators=handles)
         proxy = FallbackProxy("gw", ref, fallback, targets=targets)
         if captured is not None:
             captured["proxy"] = proxy

@@ -15,7 +15,8 @@ def test_the_three_environments_exist():
 
 
 def test_stack_validates(stack):
-    cfg, spec = load_stack(stack)
+    cfg, resolved = load_stack(stack)
+    spec = resolved.spec
     assert spec.environment.value == stack or stack not in ("dev", "staging", "prod")
 
 

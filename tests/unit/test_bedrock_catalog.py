@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from gpu_platform.resolve import resolve
 from gpu_platform.catalog.bedrock import invocation_id
 from gpu_platform.render import proxy as rp
 from gpu_platform.spec import PlatformSpec, SpecError, validate_spec
@@ -43,14 +44,14 @@ def test_a_region_that_serves_it_nowhere_is_refused_naming_the_field():
             {"name": "llama", "provider": "bedrock", "model": "meta.llama3-1-8b-instruct-v1:0"}]},
     }
     with pytest.raises(SpecError) as info:
-        validate_spec(PlatformSpec, doc)
+        resolve(doc).spec
     [(path, message)] = info.value.problems
     assert path == "fallback.external_models[0].model"
     assert message.startswith("meta.llama3-1-8b-instruct-v1:0 is not served in eu-west-1")
     assert "us. profile from us-east-1, us-east-2, us-west-2" in message
     # Pointing the provider at a Region that serves it is the fix.
     ok = {**doc, "fallback": {**doc["fallback"], "providers": {"bedrock": {"region": "us-west-2"}}}}
-    assert validate_spec(PlatformSpec, ok).fallback.external_models[0].model == "meta.llama3-1-8b-instruct-v1:0"
+    assert resolve(ok).spec.fallback.external_models[0].model == "meta.llama3-1-8b-instruct-v1:0"
 
 
 def test_the_proxy_invokes_and_the_policy_allows_the_profile():

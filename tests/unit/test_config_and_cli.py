@@ -33,8 +33,8 @@ def test_name_resolves_to_stacks_dir_and_path_is_used_directly(tmp_path):
 
 
 def test_region_is_filled_from_aws_region_and_must_agree(tmp_path):
-    _, spec = load_stack(str(write_stack(tmp_path, MINIMAL)))
-    assert spec.region == "us-west-2"
+    _, resolved = load_stack(str(write_stack(tmp_path, MINIMAL)))
+    assert resolved.spec.region == "us-west-2"
     with pytest.raises(SpecError) as info:
         load_stack(str(write_stack(tmp_path, {**MINIMAL, "region": "eu-west-1"})))
     assert info.value.problems[0][0] == "region"

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gpu_platform.resolve import resolve
 from gpu_platform.spec import SpecError, validate_spec
 from gpu_platform.spec.fallback import ChainSpec, FallbackSpec, Provider, find_cycle
 
@@ -155,7 +156,7 @@ def platform_problems(data):
     from gpu_platform.spec import PlatformSpec
 
     with pytest.raises(SpecError) as info:
-        validate_spec(PlatformSpec, data)
+        resolve(data).spec
     return info.value.problems
 
 
@@ -189,4 +190,4 @@ def test_non_production_models_may_go_without_a_chain():
     data["fallback"]["chains"] = []
     from gpu_platform.spec import PlatformSpec
 
-    assert validate_spec(PlatformSpec, data).fallback.chains == []
+    assert resolve(data).spec.fallback.chains == []

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gpu_platform.resolve import resolve
 from gpu_platform.catalog.gpus import GPU_CLASSES
 from gpu_platform.spec import GpuClassName, GpuNodePoolSpec, PlatformSpec, SpecError, validate_spec
 from gpu_platform.spec.gpu import MIG_COMPUTE_SLICES, PoolCapacity
@@ -23,12 +24,12 @@ def pool(**overrides) -> dict:
 
 def problems(doc) -> dict[str, str]:
     with pytest.raises(SpecError) as info:
-        validate_spec(PlatformSpec, doc)
+        resolve(doc).spec
     return dict(info.value.problems)
 
 
 def test_defaults_have_no_gpu_pools_but_a_cpu_pool():
-    spec = validate_spec(PlatformSpec, BASE)
+    spec = resolve(BASE).spec
     assert spec.gpu.node_pools == []
     assert spec.gpu.cpu_pool.enabled
     assert spec.gpu.al2023.ami_version == "latest"
@@ -39,7 +40,7 @@ def test_gpu_class_enum_matches_catalog():
 
 
 def test_pool_defaults_prefer_spot_with_on_demand_fallback_and_safe_disruption():
-    p = validate_spec(PlatformSpec, platform(node_pools=[pool()])).gpu.node_pools[0]
+    p = resolve(platform(node_pools=[pool()])).spec.gpu.node_pools[0]
     assert p.capacity is PoolCapacity.SPOT_WITH_ON_DEMAND_FALLBACK
     assert p.disruption.expire_after == "720h"
     assert p.allowed_instance_types()[0] == "g6.xlarge"
@@ -117,17 +118,17 @@ def test_prod_refuses_floating_amis_for_families_in_use():
 
 
 def test_prod_accepts_pinned_on_demand_fallback_and_dev_allows_spot_and_latest():
-    validate_spec(PlatformSpec, platform("prod", node_pools=[pool()], **PINNED))
-    validate_spec(PlatformSpec, platform("prod"))  # no GPU pools: nothing to pin
-    validate_spec(PlatformSpec, platform("dev", node_pools=[pool(capacity="spot")], cpu_pool={"capacity": "spot"}))
-    validate_spec(PlatformSpec, platform("staging", node_pools=[pool(capacity="spot")]))
+    resolve(platform("prod", node_pools=[pool()], **PINNED)).spec
+    resolve(platform("prod")).spec  # no GPU pools: nothing to pin
+    resolve(platform("dev", node_pools=[pool(capacity="spot")], cpu_pool={"capacity": "spot"})).spec
+    resolve(platform("staging", node_pools=[pool(capacity="spot")])).spec
 
 
 @given(st.integers(min_value=-100, max_value=100))
 def test_time_slicing_replicas_valid_iff_between_1_and_48(replicas):
     doc = platform(node_pools=[pool(time_slicing={"replicas": replicas})])
     if 1 <= replicas <= 48:
-        spec = validate_spec(PlatformSpec, doc)
+        spec = resolve(doc).spec
         assert spec.gpu.node_pools[0].time_slicing.replicas == replicas
     else:
         assert "gpu.node_pools[0].time_slicing.replicas" in problems(doc)
@@ -160,7 +161,7 @@ def test_mig_layouts_accepted_only_when_they_fit_one_gpu(profiles):
     doc = platform(node_pools=[pool(gpu_class="h100", mig={"strategy": "mixed", "profiles": profiles})])
     compute = sum(int(p.split("g.")[0]) * n for p, n in profiles.items())
     try:
-        validate_spec(PlatformSpec, doc)
+        resolve(doc).spec
         assert compute <= MIG_COMPUTE_SLICES
     except SpecError as exc:
         assert "gpu.node_pools[0].mig.profiles" in dict(exc.problems)

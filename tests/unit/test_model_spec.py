@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gpu_platform.resolve import resolve
 from gpu_platform.spec import PlatformSpec, SpecError, validate_spec
 from gpu_platform.spec.model import REMOVED_VLLM_FLAGS, ModelSpec
 
@@ -20,7 +21,10 @@ def problems(data, model=ModelSpec):
 
 
 def platform_problems(models, **extra):
-    return problems({**BASE, **extra, "models": models}, PlatformSpec)
+    """What resolving a platform with these models reports (sizing and the cross-section checks live there)."""
+    with pytest.raises(SpecError) as info:
+        resolve({**BASE, **extra, "models": models})
+    return dict(info.value.problems)
 
 
 def test_defaults_are_sensible():
@@ -156,7 +160,7 @@ def test_gpu_class_must_have_a_node_pool():
     p = platform_problems([{**QWEN, "gpu_class": "l40s"}], gpu=gpu)
     (path, message), = p.items()
     assert path == "models[0].gpu_class" and "no GPU node pool offers l40s" in message
-    spec = validate_spec(PlatformSpec, {**BASE, "gpu": gpu, "models": [QWEN]})
+    spec = resolve({**BASE, "gpu": gpu, "models": [QWEN]}).spec
     assert spec.models[0].name == "qwen"
 
 

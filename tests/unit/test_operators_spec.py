@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gpu_platform.resolve import resolve
 from gpu_platform.spec import OperatorsSpec, PlatformSpec, SpecError, validate_spec
 from gpu_platform.spec._base import FieldError
 
@@ -14,12 +15,12 @@ BASE = {"environment": "staging", "region": "us-west-2", "cluster": {"name": "gp
 
 def problems(operators: dict, environment: str = "staging") -> list[tuple[str, str]]:
     with pytest.raises(SpecError) as exc:
-        validate_spec(PlatformSpec, {**BASE, "environment": environment, "operators": operators})
+        resolve({**BASE, "environment": environment, "operators": operators}).spec
     return exc.value.problems
 
 
 def test_defaults_install_everything_with_persistent_monitoring():
-    ops = validate_spec(PlatformSpec, BASE).operators
+    ops = resolve(BASE).spec.operators
     assert ops.cert_manager.enabled and ops.kserve.enabled and ops.kuberay.enabled and ops.keda.enabled
     assert ops.keda.http_addon is False
     mon = ops.monitoring
@@ -35,7 +36,7 @@ def test_kserve_requires_cert_manager():
 
 
 def test_cert_manager_may_be_off_without_kserve():
-    spec = validate_spec(PlatformSpec, {**BASE, "operators": {"cert_manager": {"enabled": False}, "kserve": {"enabled": False}}})
+    spec = resolve({**BASE, "operators": {"cert_manager": {"enabled": False}, "kserve": {"enabled": False}}}).spec
     assert not spec.operators.cert_manager.enabled
 
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gpu_platform.resolve import resolve
 from gpu_platform.spec import PlatformSpec, SpecError, validate_spec
 
 BASE = {"environment": "dev", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
@@ -20,12 +21,12 @@ def merged(**overrides):
 
 def problems(doc) -> dict[str, str]:
     with pytest.raises(SpecError) as info:
-        validate_spec(PlatformSpec, doc)
+        resolve(doc).spec
     return dict(info.value.problems)
 
 
 def test_minimal_spec_gets_safe_defaults():
-    spec = validate_spec(PlatformSpec, BASE)
+    spec = resolve(BASE).spec
     assert spec.cluster.kubernetes_version == "1.34"
     assert spec.cluster.endpoint.public and spec.cluster.endpoint.private
     assert spec.cluster.secrets_encryption.enabled
@@ -34,7 +35,7 @@ def test_minimal_spec_gets_safe_defaults():
 
 
 def test_spec_is_frozen():
-    spec = validate_spec(PlatformSpec, BASE)
+    spec = resolve(BASE).spec
     with pytest.raises(Exception):
         spec.region = "eu-west-1"  # type: ignore[misc]
 
@@ -100,10 +101,10 @@ def test_system_node_sizes_accepted_iff_ordered(min_size, desired, max_size):
     doc = merged(system_nodes={"min_size": min_size, "desired_size": desired, "max_size": max_size})
     ok = min_size <= desired <= max_size
     if ok:
-        assert validate_spec(PlatformSpec, doc).system_nodes.desired_size == desired
+        assert resolve(doc).spec.system_nodes.desired_size == desired
     else:
         with pytest.raises(SpecError):
-            validate_spec(PlatformSpec, doc)
+            resolve(doc).spec
 
 
 @given(prefix=st.integers(8, 28), third=st.integers(0, 255))
@@ -111,7 +112,7 @@ def test_vpc_cidr_prefix_range(prefix, third):
     net = ipaddress.ip_network(f"10.{third}.0.0/{prefix}", strict=False)
     doc = merged(network={"vpc_cidr": str(net)})
     if 16 <= prefix <= 20:
-        assert validate_spec(PlatformSpec, doc).network.vpc_cidr == str(net)
+        assert resolve(doc).spec.network.vpc_cidr == str(net)
     else:
         assert "network.vpc_cidr" in problems(doc)
 
@@ -157,7 +158,7 @@ def test_a_deployment_model_named_like_a_kserve_predictor_is_refused():
     ok = merged(gpu=_POOL, models=[
         _MODEL, {**_MODEL, "name": "chat-predictor", "served_name": "p", "backend": "deployment", "namespace": "team-b"},
     ])
-    assert len(validate_spec(PlatformSpec, ok).models) == 2
+    assert len(resolve(ok).spec.models) == 2
 
 
 @pytest.mark.parametrize("namespace", ["llm-gateway", "monitoring", "kserve", "keda", "kuberay-system", "cert-manager",
@@ -188,12 +189,12 @@ def test_replicas_that_could_never_schedule_are_refused():
         "rolling update would wait forever); lower max_replicas or raise the pool's limits.gpus"
     }
     ok = merged(gpu=pool, models=[{**_MODEL, "autoscaling": {"min_replicas": 1, "max_replicas": 2}}])
-    assert validate_spec(PlatformSpec, ok).models[0].autoscaling.max_replicas == 2
+    assert resolve(ok).spec.models[0].autoscaling.max_replicas == 2
     # A ReadWriteOnce cache recreates instead of surging (one replica at most): 1 fits a 1-GPU pool.
     one = {"node_pools": [{"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand", "limits": {"gpus": 1}}]}
     cached = merged(gpu=one, models=[{**_MODEL, "cache": {"size_gib": 40},
                                       "autoscaling": {"min_replicas": 1, "max_replicas": 1}}])
-    assert validate_spec(PlatformSpec, cached).models[0].cache.size_gib == 40
+    assert resolve(cached).spec.models[0].cache.size_gib == 40
 
 
 def _private(cidrs, tgw=None, vpc="10.30.0.0/16"):
@@ -208,8 +209,8 @@ def test_a_private_endpoint_needs_a_route_from_every_access_network():
         "routes it there: set cluster.endpoint.transit_gateway_id (the platform attaches the VPC and adds the "
         "routes), or run `pulumi up` from inside the VPC and list the VPC's own range"
     }
-    assert validate_spec(PlatformSpec, _private(["10.100.0.0/16"], tgw="tgw-0123456789abcdef0"))
-    assert validate_spec(PlatformSpec, _private(["10.30.64.0/20"]))  # runners inside the VPC
+    assert resolve(_private(["10.100.0.0/16"], tgw="tgw-0123456789abcdef0")).spec
+    assert resolve(_private(["10.30.64.0/20"])).spec  # runners inside the VPC
     around = problems(_private(["10.0.0.0/8"], tgw="tgw-0123456789abcdef0"))
     assert around == {"cluster.endpoint.private_access_cidrs[0]": "10.0.0.0/8 contains the VPC's own range "
                       "(10.30.0.0/16): list the networks that need the API (the VPN's, the CI runners') rather than "
@@ -242,8 +243,8 @@ def test_a_pool_hosting_multi_node_models_must_not_expire_nodes():
     assert list(found) == ["gpu.node_pools[0].disruption.expire_after"]
     assert "replicas span 2 nodes created together" in found["gpu.node_pools[0].disruption.expire_after"]
     never = {**pool, "disruption": {"expire_after": "Never"}}
-    assert validate_spec(PlatformSpec, merged(gpu={"node_pools": [never], "al2023": {"ami_version": "v20251112"}},
-                                              models=[model]))
+    assert resolve(merged(gpu={"node_pools": [never], "al2023": {"ami_version": "v20251112"}},
+                                              models=[model])).spec
 
 
 def test_every_cross_check_problem_is_reported_in_one_run():

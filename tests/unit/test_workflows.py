@@ -84,7 +84,7 @@ def test_stacks_whose_endpoint_hosted_runners_cannot_reach_deploy_from_runners_t
     up = load("up.yml")["jobs"]
     preview = {m["stack"]: m for m in load("preview.yml")["jobs"]["preview"]["strategy"]["matrix"]["include"]}
     for stack in ("dev", "staging", "prod"):
-        _cfg, spec = load_stack(stack)
+        spec = load_stack(stack)[1].spec
         endpoint = spec.cluster.endpoint
         hosted_reaches = endpoint.public and "0.0.0.0/0" in endpoint.public_access_cidrs
         runs_on = up[stack].get("with", {}).get("runs-on", '["ubuntu-latest"]')
