@@ -6,6 +6,8 @@ from typing import Any, Iterator
 
 from rich.markup import escape
 
+from .catalog.gpus import HOURS_PER_MONTH
+
 
 def model_notes(plan: Any) -> Iterator[str]:
     """One line per model (backend, instance × nodes, TP/PP, memory per GPU, cold start, cost), then the total."""
@@ -37,7 +39,8 @@ def model_notes(plan: Any) -> Iterator[str]:
         spot_max += c.get("spot_hourly_max", 0)
         as_of = c.get("prices_as_of", as_of)
     yield escape(
-        f"  total: ${total_min:,.2f}–{total_max:,.2f}/h on-demand (${total_min * 730:,.0f}–{total_max * 730:,.0f}/month), "
+        f"  total: ${total_min:,.2f}–{total_max:,.2f}/h on-demand "
+        f"(${total_min * HOURS_PER_MONTH:,.0f}–{total_max * HOURS_PER_MONTH:,.0f}/month), "
         f"${spot_min:,.2f}–{spot_max:,.2f}/h spot; catalog prices as of {as_of}"
     )
 

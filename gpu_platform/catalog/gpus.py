@@ -8,7 +8,7 @@ spot prices are typical observed discounts for the family, an estimate rather th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 PRICES_AS_OF = "2025-08"
 PRICE_SOURCE = "aws.amazon.com/ec2/pricing/on-demand (us-east-1, Linux); spot = typical family discount"
@@ -65,53 +65,38 @@ def _it(name: str, gpus: int, vcpu: int, mem: int, od: float, spot_discount: flo
     return InstanceType(name, gpus, vcpu, mem, od, round(od * (1 - spot_discount), 3), net)
 
 
+# g5, g6 and g6e share one size ladder: the same GPUs and vCPUs per size, memory a fixed multiple of the vCPUs.
+_G_SIZES = (("xlarge", 1, 4), ("2xlarge", 1, 8), ("4xlarge", 1, 16), ("8xlarge", 1, 32), ("12xlarge", 4, 48),
+            ("24xlarge", 4, 96), ("48xlarge", 8, 192))
+# family: (GiB per vCPU, spot discount, on-demand USD/h per size, network Gbps per size), sizes as in _G_SIZES.
+_G_FAMILIES: dict[str, tuple[int, float, tuple[float, ...], tuple[float, ...]]] = {
+    "g6": (4, 0.60, (0.805, 0.978, 1.323, 2.014, 4.602, 6.675, 13.350), (10, 10, 25, 25, 40, 50, 100)),
+    "g5": (4, 0.65, (1.006, 1.212, 1.624, 2.448, 5.672, 8.144, 16.288), (10, 10, 25, 25, 40, 50, 100)),
+    "g6e": (8, 0.55, (1.861, 2.242, 3.004, 4.529, 10.493, 15.066, 30.131), (20, 20, 20, 25, 100, 200, 400)),
+}
+
+
+def _g_family(family: str) -> tuple[InstanceType, ...]:
+    """Every size of a g-family, smallest first."""
+    gib_per_vcpu, spot_discount, prices, network = _G_FAMILIES[family]
+    return tuple(
+        _it(f"{family}.{size}", gpus, vcpu, vcpu * gib_per_vcpu, od, spot_discount, net)
+        for (size, gpus, vcpu), od, net in zip(_G_SIZES, prices, network, strict=True)
+    )
+
+
+_A100_MIG = ("1g.5gb", "1g.10gb", "2g.10gb", "3g.20gb", "4g.20gb", "7g.40gb")
+_H100_MIG = ("1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb")
+
 GPU_CLASSES: dict[str, GpuClass] = {
-    "l4": GpuClass(
-        "l4", "l4", 22.5, True, True, (),
-        (
-            _it("g6.xlarge", 1, 4, 16, 0.805, 0.60, 10),
-            _it("g6.2xlarge", 1, 8, 32, 0.978, 0.60, 10),
-            _it("g6.4xlarge", 1, 16, 64, 1.323, 0.60, 25),
-            _it("g6.8xlarge", 1, 32, 128, 2.014, 0.60, 25),
-            _it("g6.12xlarge", 4, 48, 192, 4.602, 0.60, 40),
-            _it("g6.24xlarge", 4, 96, 384, 6.675, 0.60, 50),
-            _it("g6.48xlarge", 8, 192, 768, 13.350, 0.60, 100),
-        ),
-    ),
-    "a10g": GpuClass(
-        "a10g", "a10g", 22.5, True, False, (),
-        (
-            _it("g5.xlarge", 1, 4, 16, 1.006, 0.65, 10),
-            _it("g5.2xlarge", 1, 8, 32, 1.212, 0.65, 10),
-            _it("g5.4xlarge", 1, 16, 64, 1.624, 0.65, 25),
-            _it("g5.8xlarge", 1, 32, 128, 2.448, 0.65, 25),
-            _it("g5.12xlarge", 4, 48, 192, 5.672, 0.65, 40),
-            _it("g5.24xlarge", 4, 96, 384, 8.144, 0.65, 50),
-            _it("g5.48xlarge", 8, 192, 768, 16.288, 0.65, 100),
-        ),
-    ),
-    "l40s": GpuClass(
-        "l40s", "l40s", 44.5, True, True, (),
-        (
-            _it("g6e.xlarge", 1, 4, 32, 1.861, 0.55, 20),
-            _it("g6e.2xlarge", 1, 8, 64, 2.242, 0.55, 20),
-            _it("g6e.4xlarge", 1, 16, 128, 3.004, 0.55, 20),
-            _it("g6e.8xlarge", 1, 32, 256, 4.529, 0.55, 25),
-            _it("g6e.12xlarge", 4, 48, 384, 10.493, 0.55, 100),
-            _it("g6e.24xlarge", 4, 96, 768, 15.066, 0.55, 200),
-            _it("g6e.48xlarge", 8, 192, 1536, 30.131, 0.55, 400),
-        ),
-    ),
-    "a100": GpuClass(
-        "a100", "a100", 40.0, True, False,
-        ("1g.5gb", "1g.10gb", "2g.10gb", "3g.20gb", "4g.20gb", "7g.40gb"),
-        (_it("p4d.24xlarge", 8, 96, 1152, 21.958, 0.50, 400),),
-    ),
-    "h100": GpuClass(
-        "h100", "h100", 79.6, True, True,
-        ("1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"),
-        (_it("p5.48xlarge", 8, 192, 2048, 55.040, 0.45, 3200),),
-    ),
+    c.name: c
+    for c in (  # name, instance-gpu-name label, GiB per GPU, bf16, fp8, MIG profiles, instance types
+        GpuClass("l4", "l4", 22.5, True, True, (), _g_family("g6")),
+        GpuClass("a10g", "a10g", 22.5, True, False, (), _g_family("g5")),
+        GpuClass("l40s", "l40s", 44.5, True, True, (), _g_family("g6e")),
+        GpuClass("a100", "a100", 40.0, True, False, _A100_MIG, (_it("p4d.24xlarge", 8, 96, 1152, 21.958, 0.50, 400),)),
+        GpuClass("h100", "h100", 79.6, True, True, _H100_MIG, (_it("p5.48xlarge", 8, 192, 2048, 55.040, 0.45, 3200),)),
+    )
 }
 
 
@@ -130,3 +115,24 @@ def find_instance(name: str) -> Optional[tuple[GpuClass, InstanceType]]:
             if inst.name == name:
                 return cls, inst
     return None
+
+
+def pool_instances(
+    gpu_class: str,
+    instance_types: Optional[Sequence[str]] = None,
+    min_gpus: Optional[int] = None,
+    max_gpus: Optional[int] = None,
+) -> list[InstanceType]:
+    """The instance types of ``gpu_class`` a node pool may launch, in catalog order (smallest first).
+
+    The one definition of a pool's instance filter: the pool spec validates with it, the NodePool requirements list
+    it, and sizing chooses among it, so a model is never sized for an instance its pool cannot launch. None leaves
+    a bound open; an explicit ``instance_types`` list keeps only those types.
+    """
+    return [
+        inst
+        for inst in GPU_CLASSES[gpu_class].instances
+        if (instance_types is None or inst.name in instance_types)
+        and (max_gpus is None or inst.gpus <= max_gpus)
+        and (min_gpus is None or inst.gpus >= min_gpus)
+    ]

@@ -12,7 +12,7 @@ from typing import Optional
 
 from pydantic import Field, field_validator, model_validator
 
-from ..catalog.gpus import GPU_CLASSES
+from ..catalog.gpus import GPU_CLASSES, pool_instances
 from ._base import FieldError, SpecModel
 
 _K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -333,17 +333,7 @@ class GpuNodePoolSpec(SpecModel):
             )
 
     def _instances(self):
-        catalog = GPU_CLASSES[self.gpu_class.value]
-        out = []
-        for inst in catalog.instances:
-            if self.instance_types is not None and inst.name not in self.instance_types:
-                continue
-            if self.max_gpus_per_node is not None and inst.gpus > self.max_gpus_per_node:
-                continue
-            if self.min_gpus_per_node is not None and inst.gpus < self.min_gpus_per_node:
-                continue
-            out.append(inst)
-        return out
+        return pool_instances(self.gpu_class.value, self.instance_types, self.min_gpus_per_node, self.max_gpus_per_node)
 
     def allowed_instance_types(self) -> list[str]:
         """Instance types this pool may launch, in catalog order (smallest first)."""
