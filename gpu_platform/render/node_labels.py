@@ -50,6 +50,7 @@ DEVICE_PLUGIN_CONFIG_LABEL = "nvidia.com/device-plugin.config"
 # Ours: values of NODE_ROLE_LABEL on Karpenter nodes, and the AMI family.
 GPU_ROLE = "gpu"
 CPU_ROLE = "cpu"
-"""Node label: the spec pool a node belongs to (both its spot and on-demand NodePools carry the same value)."""
+"""Also the CPU pool's POOL_LABEL value and the name of its EC2NodeClass (its spot and on-demand NodePools share
+both)."""
 AMI_FAMILY_LABEL = f"{DOMAIN}/ami-family"
 """Node label: `al2023` or `bottlerocket`; the Helm device plugin selects al2023 GPU nodes by it."""
