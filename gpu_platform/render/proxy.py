@@ -22,6 +22,7 @@ import yaml
 from ..catalog.versions import image
 from ..catalog.bedrock import invocation_id
 from ..spec.fallback import API_KEY_PROVIDERS, BEDROCK_PROFILE_PREFIXES, FallbackSpec, Provider
+from ._common import container_security_context
 from .iam import policy_json
 from .labels import MANAGED_BY, PROMETHEUS_RELEASE, PROMETHEUS_URL, PROXY_NAMESPACE
 
@@ -304,15 +305,7 @@ def deployment(
             "timeoutSeconds": 5,
             "failureThreshold": 3,
         },
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "runAsUser": RUN_AS_USER,
-            "runAsGroup": RUN_AS_USER,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": container_security_context(RUN_AS_USER, read_only_root=True),
         "volumeMounts": [
             {"name": "config", "mountPath": "/etc/litellm", "readOnly": True},
             {"name": "tmp", "mountPath": "/tmp"},
