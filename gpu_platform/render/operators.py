@@ -57,8 +57,8 @@ def operator_releases(spec: PlatformSpec) -> list[ReleasePlan]:
     """The enabled operator releases, in install order (every release after all of its ``depends_on``).
 
     The order is derived from the add-ons' ``after`` edges: kube-prometheus-stack first (its CRDs back the
-    ServiceMonitors the other charts create) → cert-manager → KEDA → kserve-crd → kserve-resources (needs its CRDs,
-    cert-manager for its webhook certificate, and KEDA's CRDs present when its controller starts, or it never
-    watches ScaledObjects); KubeRay and the KEDA HTTP add-on after their own prerequisites.
+    ServiceMonitors the other charts create) → cert-manager → KEDA → kserve-crd → kserve-resources (needs its
+    CRDs, cert-manager for its webhook certificate, and KEDA's CRDs present when its controller starts, or it
+    never watches ScaledObjects); KubeRay and the KEDA HTTP add-on after their own prerequisites.
     """
     return release_plans(spec, OPERATORS)
