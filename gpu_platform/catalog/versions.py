@@ -101,15 +101,30 @@ EKS_ADDON_VERSIONS: dict[str, dict[str, str]] = {
     # The EKS user guide's "latest version of the Amazon EKS add-on type for each Kubernetes version" table
     # (managing-coredns.html, read 2026-11). A minor missing here cannot be deployed until it is pinned.
     "coredns": {"1.34": "v1.12.4-eksbuild.1", "1.33": "v1.12.4-eksbuild.1", "1.32": "v1.11.4-eksbuild.24"},
+    # The EKS user guide has no per-version table for these two; AWS's own cdk-eks-blueprints pins a default per
+    # minor: awslabs/cdk-eks-blueprints lib/addons/eks-pod-identity-agent/index.ts @2ae00be (versionMap).
+    "eks-pod-identity-agent": {
+        "1.34": "v1.3.10-eksbuild.2",
+        "1.33": "v1.3.10-eksbuild.2",
+        "1.32": "v1.3.10-eksbuild.2",
+    },
+    # awslabs/cdk-eks-blueprints lib/addons/ebs-csi-driver/index.ts @0f89ff7 ("the default version" per minor).
+    "aws-ebs-csi-driver": {
+        "1.34": "v1.56.0-eksbuild.1",
+        "1.33": "v1.56.0-eksbuild.1",
+        "1.32": "v1.56.0-eksbuild.1",
+    },
 }
 
 
 def eks_addon_version(addon: str, kubernetes_version: str) -> str:
     """The pinned version of an EKS managed add-on for a Kubernetes minor; KeyError names what is missing."""
+    if addon not in EKS_ADDON_VERSIONS:
+        raise KeyError(f"unknown EKS add-on {addon!r}; pinned: {', '.join(sorted(EKS_ADDON_VERSIONS))}")
     versions = EKS_ADDON_VERSIONS[addon]
     if kubernetes_version not in versions:
         raise KeyError(f"no pinned {addon} add-on version for Kubernetes {kubernetes_version} (pinned: "
-                       f"{', '.join(sorted(versions))}); add it to EKS_ADDON_VERSIONS from the EKS user guide")
+                       f"{', '.join(sorted(versions))}); add it to EKS_ADDON_VERSIONS with its source")
     return versions[kubernetes_version]
 
 

@@ -8,10 +8,9 @@ from typing import Any, Optional, Sequence, Union
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..catalog.versions import chart
-from ..render import gpu as rg
+from ..render.addons import GPU, release_plans
 from ..spec import PlatformSpec
-from ._helm import helm_release
+from ._helm import install_releases
 from ._validate import validated
 
 
@@ -40,31 +39,18 @@ class GpuAddons(pulumi.ComponentResource):
     ) -> None:
         spec = validated(PlatformSpec, spec)
         super().__init__("gpu-platform:index:GpuAddons", name, None, opts)
-        self.device_plugin = None
-        self.dcgm_exporter = None
-
-        if rg.needs_device_plugin(spec):
-            self.device_plugin = helm_release(
-                f"{name}-device-plugin",
-                chart(rg.DEVICE_PLUGIN_RELEASE),
-                release=rg.DEVICE_PLUGIN_RELEASE,
-                namespace=rg.NAMESPACE,
-                values=rg.device_plugin_values(spec),
-                opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=list(depends_on)),
-            )
-        if rg.needs_dcgm(spec):
-            self.dcgm_exporter = helm_release(
-                f"{name}-dcgm-exporter",
-                chart(rg.DCGM_RELEASE),
-                release=rg.DCGM_RELEASE,
-                namespace=rg.NAMESPACE,
-                values=rg.dcgm_values(spec, service_monitor=monitoring is not None),
-                opts=pulumi.ResourceOptions(
-                    parent=self,
-                    provider=provider,
-                    depends_on=[*depends_on, *([monitoring] if monitoring is not None else [])],
-                ),
-            )
+        # The DCGM exporter's ServiceMonitor and ordering follow kube-prometheus-stack when it is given.
+        installed = {"kube-prometheus-stack": monitoring} if monitoring is not None else {}
+        releases = install_releases(
+            name,
+            release_plans(spec, GPU, installed_elsewhere=installed),
+            parent=self,
+            provider=provider,
+            depends_on=depends_on,
+            installed=installed,
+        )
+        self.device_plugin = releases.get("nvidia-device-plugin")
+        self.dcgm_exporter = releases.get("dcgm-exporter")
         self.register_outputs(
             {
                 "devicePlugin": self.device_plugin.name if self.device_plugin else None,

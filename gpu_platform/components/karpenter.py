@@ -10,12 +10,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from ..catalog.versions import chart
 from ..render import karpenter as rk
+from ..render.addons import KARPENTER, release_plans
 from ..render.cluster import platform_tags
 from ..render.iam import NODE_ROLE_POLICIES, service_trust_policy
 from ..spec import PlatformSpec
-from ._helm import helm_release
+from ._helm import install_releases
 from ._iam import attach_managed_policies, pod_identity_role
 from ._k8s import apply_object
 from ._validate import resolved_platform
@@ -162,37 +162,18 @@ class Karpenter(pulumi.ComponentResource):
                 )
             )
 
-        k8s_child = pulumi.ResourceOptions(parent=self, provider=provider)
-        crd_release = helm_release(
-            f"{name}-crd",
-            chart(rk.CRD_RELEASE),
-            release=rk.CRD_RELEASE,
-            namespace=rk.NAMESPACE,
-            opts=pulumi.ResourceOptions.merge(k8s_child, pulumi.ResourceOptions(depends_on=waits)),
+        # karpenter-crd, then the controller (after its IAM, queue, event rules and the node role's access entry).
+        releases = install_releases(
+            name,
+            release_plans(spec, KARPENTER),
+            parent=self,
+            provider=provider,
+            depends_on=waits,
+            extra_depends_on={
+                "karpenter": [association, *controller_policies, queue_policy, *targets, access_entry],
+            },
         )
-        self.release = helm_release(
-            f"{name}-controller",
-            chart(rk.RELEASE),
-            release=rk.RELEASE,
-            namespace=rk.NAMESPACE,
-            # The CRDs come from karpenter-crd (Helm never upgrades CRDs shipped in a chart's crds/ directory).
-            skip_crds=True,
-            values=rk.controller_values(spec),
-            opts=pulumi.ResourceOptions.merge(
-                k8s_child,
-                pulumi.ResourceOptions(
-                    depends_on=[
-                        crd_release,
-                        association,
-                        *controller_policies,
-                        queue_policy,
-                        *targets,
-                        access_entry,
-                        *waits,
-                    ]
-                ),
-            ),
-        )
+        self.release = releases["karpenter"]
 
         # Custom resources after the controller (and the node role's access entry, or nodes could not join);
         # destroy therefore deletes them first while the controller still runs.

@@ -1,8 +1,9 @@
 """`Operators`: cert-manager, KServe, KubeRay, KEDA and kube-prometheus-stack as ordered Helm releases, plus the
 platform's Grafana dashboards and PrometheusRules.
 
-Thin: values, namespaces and install order come from :func:`render.operators.operator_releases`; dashboards and
-rules from :mod:`render.observability`. This class only registers them with the right parents and dependencies.
+Thin: values, namespaces and install order come from the add-ons of :mod:`render.addons` (group `operators`,
+via :func:`render.operators.operator_releases`); dashboards and rules from :mod:`render.observability`. This class
+only registers them with the right parents and dependencies.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from pulumi_kubernetes.helm.v3 import Release
 from ..render import observability as obs
 from ..render import karpenter as rk
 from ..render.labels import MONITORING_NAMESPACE, PROMETHEUS_RELEASE, PROMETHEUS_URL
-from ..render.operators import ReleasePlan, operator_releases
+from ..render.operators import operator_releases
 from ..spec import PlatformSpec
-from ._helm import helm_release
+from ._helm import install_releases
 from ._k8s import apply_object
 from ._validate import validated
 
@@ -49,11 +50,7 @@ class Operators(pulumi.ComponentResource):
         super().__init__("gpu-platform:index:Operators", name, None, opts)
         self.spec = spec
         self._depends_on = list(depends_on or [])
-        plans = operator_releases(spec)
-
-        self.releases = {}
-        for plan in plans:
-            self.releases[plan.key] = self._release(name, plan)
+        self.releases = install_releases(name, operator_releases(spec), parent=self, depends_on=self._depends_on)
 
         monitoring = self.releases.get("kube-prometheus-stack")
         self.custom_resources: list[pulumi.Resource] = []
@@ -75,18 +72,6 @@ class Operators(pulumi.ComponentResource):
                 "releases": {key: r.name for key, r in self.releases.items()},
                 "prometheusUrl": self.prometheus_url,
             }
-        )
-
-    def _release(self, name: str, plan: ReleasePlan) -> Release:
-        depends = [*self._depends_on, *(self.releases[k] for k in plan.depends_on)]
-        return helm_release(
-            f"{name}-{plan.key}",
-            plan.chart,
-            release=plan.release,
-            namespace=plan.namespace,
-            values=plan.values,
-            timeout=plan.timeout_seconds,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
         )
 
     def extras(self) -> dict[str, Any]:
