@@ -30,6 +30,7 @@ from ..render.labels import DISCOVERY_TAG
 from ..spec import PlatformSpec
 from ._iam import attach_managed_policies, pod_identity_role
 from ._k8s import apply_object
+from ._outputs import register_declared_outputs
 from ._validate import validated
 from .operators import Operators
 from .gpu import GpuAddons
@@ -193,17 +194,23 @@ class GpuPlatform(pulumi.ComponentResource):
     """
 
     cluster_name: pulumi.Output[str]
-    """EKS cluster name (resolves once the cluster exists, so dependants wait for it)."""
+    """EKS cluster name (resolves once the cluster exists)."""
     endpoint: pulumi.Output[str]
     """Kubernetes API server URL."""
     kubeconfig: pulumi.Output[str]
     """Kubeconfig JSON (secret); it runs `aws eks get-token`, so it holds no credentials itself."""
     oidc_issuer: pulumi.Output[str]
+    """The cluster's OIDC issuer URL."""
     oidc_provider_arn: pulumi.Output[str]
+    """ARN of the cluster's IAM OIDC provider (for IRSA)."""
     vpc_id: pulumi.Output[str]
+    """The VPC the cluster runs in."""
     public_subnet_ids: pulumi.Output[list[str]]
+    """Public subnet ids, one per zone."""
     private_subnet_ids: pulumi.Output[list[str]]
+    """Private subnet ids, one per zone (nodes run here)."""
     node_security_group_id: pulumi.Output[str]
+    """Security group of the nodes."""
     provider: k8s.Provider
     """Kubernetes provider for the cluster; pass it (or :attr:`ref`) to every Kubernetes resource."""
     ref: PlatformRef
@@ -433,16 +440,5 @@ class GpuPlatform(pulumi.ComponentResource):
         self.gpu_addons = gpu_addons
         self.ref.extras["karpenter"] = karpenter.release
         self.ref.extras["gpu_node_pools"] = karpenter.gpu_node_pools
-        self.register_outputs(
-            {
-                "clusterName": self.cluster_name,
-                "endpoint": self.endpoint,
-                "kubeconfig": self.kubeconfig,
-                "oidcIssuer": self.oidc_issuer,
-                "oidcProviderArn": self.oidc_provider_arn,
-                "vpcId": self.vpc_id,
-                "publicSubnetIds": self.public_subnet_ids,
-                "privateSubnetIds": self.private_subnet_ids,
-            }
-        )
+        register_declared_outputs(self)
 
