@@ -1,7 +1,8 @@
 """Serve gpu-platform's components to every Pulumi language (`pulumi package add <repo>/components`).
 
-The schema is inferred from the typed facades in `gpu_platform.components.served` (GpuPlatform, ModelDeployment,
-FallbackProxy); `python -m gpu_platform schema` prints the same schema offline.
+The schema is inferred from the typed facades (GpuPlatform, ModelDeployment, FallbackProxy) generated into
+`gpu_platform/components/_schema.py` from the specs and the real components' declared outputs, re-exported by
+`gpu_platform.components.served`; `python -m gpu_platform schema` prints the same schema offline.
 """
 
 from pulumi.provider.experimental import component_provider_host

@@ -5,9 +5,11 @@ classes: it reads the ``args`` annotation of each component's ``__init__``, walk
 their docstrings, read from source), and supports str/int/float/bool, ``Optional``, ``list``, ``dict[str, T]``,
 ``Enum``, nested classes and ``pulumi.Input``/``Output``, but not ``Union``, ``Literal`` or pydantic internals.
 Our specs are pydantic models (validated, with cross-field rules), so this module *generates*
-``gpu_platform/components/_schema.py``, a mirror of them as plain annotated classes with the same field
-docstrings. The served components (``gpu_platform/components/served.py``) take those args and hand the values to
-the real components, which validate them as usual.
+``gpu_platform/components/_schema.py``: a mirror of them as plain annotated classes with the same field
+docstrings, and one facade per served component whose outputs are the real component's declared outputs
+(``components/_outputs.py``: its ``pulumi.Output`` attributes and their docstrings), so no output is ever written
+twice. A facade's ``__new__`` hands the args to ``gpu_platform/components/served.py``, which builds the real
+component; the real component validates them as usual.
 
     python -m gpu_platform schema            # print the inferred package schema (JSON), offline
     python -m gpu_platform schema --write-args  # regenerate components/_schema.py after a spec change
@@ -35,20 +37,53 @@ EXCLUDED_FIELDS = {"PlatformSpec": ("models", "fallback")}
 RENAMES = {"Provider": "LlmProvider"}
 
 
-def _served_specs() -> list[tuple[str, Any, dict[str, tuple[str, str, bool]]]]:
-    """(args class name, pydantic model, extra fields {name: (annotation source, docstring, required)})."""
+class ServedComponent(typing.NamedTuple):
+    """One component of the package: its args (a spec plus extra fields) and the real component it builds."""
+
+    name: str
+    """Class name, and the type token's last part (`gpu-platform:index:<name>`), in every language."""
+    impl: str
+    """`module:Class` of the real component; the facade serves exactly its declared outputs."""
+    model: Any
+    """The pydantic spec the args mirror."""
+    extra: dict[str, tuple[str, str, bool]]
+    """Args beyond the spec: {name: (annotation source, docstring, required)}."""
+    description: Optional[str] = None
+    """The component's description in the schema; default: the first paragraph of the real class's docstring."""
+
+    @property
+    def args_name(self) -> str:
+        return f"{self.name}Args"
+
+
+# The Python docstrings of these two speak of Python arguments (PlatformRef, dicts); other languages read these.
+_PLATFORM_DESCRIPTION = """A production GPU inference platform on AWS: VPC, EKS with API authentication, the system node group,
+Karpenter GPU node pools, NVIDIA device plugin and DCGM, KServe/KubeRay/KEDA/Prometheus, and the Kubernetes
+provider for everything that runs on it. Models and the LLM gateway are the separate ModelDeployment and
+FallbackProxy components."""
+_PROXY_DESCRIPTION = """LiteLLM proxy in front of every model: per-group fallback chains to cloud APIs, retries and a circuit
+breaker, so a crashed, overloaded, cold or scaled-to-zero model costs latency, not errors."""
+
+
+def _served_specs() -> list[ServedComponent]:
+    """The served components, in schema order."""
     from .spec import PlatformSpec
     from .spec.fallback import FallbackSpec
 
-    out: list[tuple[str, Any, dict[str, tuple[str, str, bool]]]] = [("GpuPlatformArgs", PlatformSpec, {})]
+    out = [
+        ServedComponent(
+            "GpuPlatform", "gpu_platform.components.platform:GpuPlatform", PlatformSpec, {}, _PLATFORM_DESCRIPTION
+        )
+    ]
     try:
         from .spec.model import ModelSpec
     except ImportError:  # pragma: no cover - the model spec ships with ModelDeployment
         ModelSpec = None
     if ModelSpec is not None:
         out.append(
-            (
-                "ModelDeploymentArgs",
+            ServedComponent(
+                "ModelDeployment",
+                "gpu_platform.components.model:ModelDeployment",
                 ModelSpec,
                 {
                     "platform": (
@@ -73,8 +108,9 @@ def _served_specs() -> list[tuple[str, Any, dict[str, tuple[str, str, bool]]]]:
             )
         )
     out.append(
-        (
-            "FallbackProxyArgs",
+        ServedComponent(
+            "FallbackProxy",
+            "gpu_platform.components.proxy:FallbackProxy",
             FallbackSpec,
             {
                 "platform": (
@@ -89,6 +125,7 @@ def _served_specs() -> list[tuple[str, Any, dict[str, tuple[str, str, bool]]]]:
                     False,
                 ),
             },
+            _PROXY_DESCRIPTION,
         )
     )
     return out
@@ -220,33 +257,99 @@ def _member_docs(cls: type[Enum]) -> dict[str, str]:
     return out
 
 
-def args_module_source() -> str:
-    """Source of ``components/_schema.py``: plain annotated mirrors of the served components' specs."""
-    gen = _Generator()
-    tops = []
-    for args_name, model, extra in _served_specs():
-        for ann, _doc, _req in extra.values():
-            if ann in ("PlatformSpec",):
-                from .spec import PlatformSpec
+def _type_source(tp: Any, where: str) -> str:
+    """Annotation source of an output's value type, in the forms the provider host infers a schema from."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if tp in (str, int, float, bool):
+        return tp.__name__
+    if tp is Any:
+        return "Any"
+    if tp in (dict, list):  # unparameterised: a free-form map or list
+        return "dict[str, Any]" if tp is dict else "list[Any]"
+    if origin in (Union, types.UnionType):
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1:
+            return f"Optional[{_type_source(rest[0], where)}]"
+    if origin is list and len(args) == 1:
+        return f"list[{_type_source(args[0], where)}]"
+    if origin is dict and len(args) == 2 and args[0] is str:
+        return f"dict[str, {_type_source(args[1], where)}]"
+    raise TypeError(f"{where}: other Pulumi languages cannot be served an output of type {tp!r}")
 
-                gen.model(PlatformSpec)
-        gen.model(model, name=args_name, extra=extra)
-        tops.append(args_name)
-    header = '''"""GENERATED by `python -m gpu_platform schema --write-args` from the pydantic specs; do not edit.
+
+def _facade_source(served: ServedComponent) -> str:
+    """A facade class: the real component's declared outputs (type and docstring) and the args' signature; its
+    ``__new__`` builds the real component (``served.build``), so the facade itself never exists as a resource."""
+    import importlib
+
+    from .components._outputs import output_docs, output_types
+
+    module, _, attr = served.impl.partition(":")
+    impl = getattr(importlib.import_module(module), attr)
+    description = served.description or inspect.cleandoc(impl.__doc__ or "").split("\n\n")[0]
+    docs = output_docs(impl)
+    lines = [f"class {served.name}(pulumi.ComponentResource):", _docstring(description, 4), ""]
+    for name, tp in output_types(impl).items():
+        where = f"{served.impl}.{name}"
+        if not docs.get(name):
+            raise ValueError(f"{where}: a served output needs a docstring (it is the description in every SDK)")
+        lines += [f"    {name}: pulumi.Output[{_type_source(tp, where)}]", _docstring(docs[name], 4)]
+    signature = f"self, name: str, args: {served.args_name}, opts: Optional[pulumi.ResourceOptions] = None"
+    lines += [
+        "",
+        f"    def __new__(cls, {signature.partition(', ')[2]}):",
+        "        from .served import build",
+        "",
+        "        return build(cls, name, args, opts)",
+        "",
+        f"    def __init__({signature}) -> None:",
+        '        """Never runs: ``__new__`` returns the real component (this signature is what the schema is read from)."""',
+    ]
+    return "\n".join(lines)
+
+
+_HEADER = '''"""GENERATED by `python -m gpu_platform schema --write-args` from the pydantic specs and the
+outputs the components declare; do not edit.
 
 Plain annotated mirrors of the specs that ``pulumi.provider.experimental`` can infer a package schema from (it
-reads annotations and attribute docstrings; pydantic models are not inferable). The served components in
-``served.py`` take these args; the real components validate the values with the pydantic models as usual.
+reads annotations and attribute docstrings; pydantic models are not inferable), and the served components: typed
+facades whose ``__new__`` builds the real component (``served.py``), which validates the args with the pydantic
+models as usual. No ``from __future__ import annotations``: the analyzer needs real annotation objects.
 """
 
+import inspect
 from enum import Enum
 from typing import Any, Optional
 
 import pulumi
 
 __all__ = [{names}]
-'''.format(names=", ".join(repr(n) for n in tops))
-    return header + "\n\n" + "\n\n\n".join(gen.enum_blocks + gen.blocks) + "\n"
+'''
+
+_FOOTER = '''SERVED: list[type] = [{names}]
+"""The components the multi-language package serves, in schema order."""
+
+for _cls in SERVED:
+    # The schema takes descriptions verbatim; Python 3.11 keeps docstring indentation.
+    _cls.__doc__ = inspect.cleandoc(_cls.__doc__ or "")
+'''
+
+
+def args_module_source() -> str:
+    """Source of ``components/_schema.py``: the served components' args (mirrors of their specs) and facades."""
+    gen = _Generator()
+    served = _served_specs()
+    for component in served:
+        if any(ann == "PlatformSpec" for ann, _doc, _req in component.extra.values()):
+            from .spec import PlatformSpec
+
+            gen.model(PlatformSpec)
+        gen.model(component.model, name=component.args_name, extra=component.extra)
+    facades = [_facade_source(c) for c in served]
+    names = [c.name for c in served]
+    header = _HEADER.format(names=", ".join(repr(n) for n in [*(c.args_name for c in served), *names, "SERVED"]))
+    footer = _FOOTER.format(names=", ".join(names))
+    return header + "\n\n" + "\n\n\n".join([*gen.enum_blocks, *gen.blocks, *facades, footer]).rstrip() + "\n"
 
 
 def write_args_module(path: Path = ARGS_MODULE) -> bool:

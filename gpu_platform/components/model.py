@@ -33,6 +33,7 @@ from ..spec import ModelSpec
 from ..spec.model import Backend
 from ._iam import pod_identity_role
 from ._k8s import apply_object
+from ._outputs import declared_outputs, register_declared_outputs
 from ._validate import fail, resolved_model
 from .ref import PlatformRef
 
@@ -134,18 +135,27 @@ class ModelDeployment(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
     """In-cluster OpenAI base URL (`http://…/v1`)."""
     served_model_name: pulumi.Output[str]
+    """The model name clients send."""
     backend: pulumi.Output[str]
+    """Serving backend chosen by sizing (`kserve`, `rayservice`, `deployment`)."""
     instance_type: pulumi.Output[str]
+    """EC2 instance type one replica runs on."""
     gpu_class: pulumi.Output[str]
+    """GPU class of that instance."""
     tensor_parallel_size: pulumi.Output[int]
+    """GPUs per replica that vLLM shards the model across."""
     pipeline_parallel_size: pulumi.Output[int]
+    """Nodes per replica (multi-node serving)."""
     can_scale_to_zero: pulumi.Output[bool]
+    """Whether the model scales to zero replicas when idle."""
     canary_endpoint: pulumi.Output[Optional[str]]
+    """In-cluster OpenAI base URL of the canary revision (absent without a canary)."""
     canary_traffic_percent: pulumi.Output[int]
-    sizing: pulumi.Output[dict]
+    """Share of traffic sent to the canary revision."""
+    sizing: pulumi.Output[dict[str, Any]]
     """The sizing report: memory budget, parallelism, pod shape, cold-start timeline, probe budget."""
-    cost: pulumi.Output[dict]
-    """Hourly/monthly cost at min and max replicas, on-demand and spot, with the catalog's price date."""
+    cost: pulumi.Output[dict[str, Any]]
+    """Hourly/monthly cost at min and max replicas, on-demand and spot."""
 
     def __init__(
         self,
@@ -247,24 +257,11 @@ class ModelDeployment(pulumi.ComponentResource):
         self.canary_traffic_percent = pulumi.Output.from_input(spec.canary.traffic_percent if spec.canary else 0)
         self.sizing = pulumi.Output.from_input({k: v for k, v in report.items() if k != "cost"})
         self.cost = pulumi.Output.from_input(report["cost"])
-        self.register_outputs(self.outputs())
+        register_declared_outputs(self)
 
     def outputs(self) -> dict[str, pulumi.Output[Any]]:
         """The component's outputs by their exported (camelCase) names."""
-        return {
-            "endpoint": self.endpoint,
-            "servedModelName": self.served_model_name,
-            "backend": self.backend,
-            "instanceType": self.instance_type,
-            "gpuClass": self.gpu_class,
-            "tensorParallelSize": self.tensor_parallel_size,
-            "pipelineParallelSize": self.pipeline_parallel_size,
-            "canScaleToZero": self.can_scale_to_zero,
-            "canaryEndpoint": self.canary_endpoint,
-            "canaryTrafficPercent": self.canary_traffic_percent,
-            "sizing": self.sizing,
-            "cost": self.cost,
-        }
+        return declared_outputs(self)
 
 
 def deploy_models(

@@ -23,6 +23,7 @@ from ..resolve import ResolvedPlatform
 from ..spec import PlatformSpec
 from ._iam import attach_managed_policies, pod_identity_role
 from ._k8s import apply_object
+from ._outputs import register_declared_outputs
 from ._validate import fail, input_error, resolved_platform
 from .operators import Operators
 from .gpu import GpuAddons
@@ -69,17 +70,23 @@ class GpuPlatform(pulumi.ComponentResource):
     """
 
     cluster_name: pulumi.Output[str]
-    """EKS cluster name (resolves once the cluster exists, so dependants wait for it)."""
+    """EKS cluster name (resolves once the cluster exists)."""
     endpoint: pulumi.Output[str]
     """Kubernetes API server URL."""
     kubeconfig: pulumi.Output[str]
     """Kubeconfig JSON (secret); it runs `aws eks get-token`, so it holds no credentials itself."""
     oidc_issuer: pulumi.Output[str]
+    """The cluster's OIDC issuer URL."""
     oidc_provider_arn: pulumi.Output[str]
+    """ARN of the cluster's IAM OIDC provider (for IRSA)."""
     vpc_id: pulumi.Output[str]
+    """The VPC the cluster runs in."""
     public_subnet_ids: pulumi.Output[list[str]]
+    """Public subnet ids, one per zone."""
     private_subnet_ids: pulumi.Output[list[str]]
+    """Private subnet ids, one per zone (nodes run here)."""
     node_security_group_id: pulumi.Output[str]
+    """Security group of the nodes."""
     provider: k8s.Provider
     """Kubernetes provider for the cluster; pass it (or :attr:`ref`) to every Kubernetes resource."""
     ref: PlatformRef
@@ -127,18 +134,7 @@ class GpuPlatform(pulumi.ComponentResource):
         self.private_subnet_ids = network.private_subnet_ids
         self.node_security_group_id = cluster.node_security_group_id
         self.system_node_group = system_nodes
-        self.register_outputs(
-            {
-                "clusterName": self.cluster_name,
-                "endpoint": self.endpoint,
-                "kubeconfig": self.kubeconfig,
-                "oidcIssuer": self.oidc_issuer,
-                "oidcProviderArn": self.oidc_provider_arn,
-                "vpcId": self.vpc_id,
-                "publicSubnetIds": self.public_subnet_ids,
-                "privateSubnetIds": self.private_subnet_ids,
-            }
-        )
+        register_declared_outputs(self)
 
     def _secrets_key(self) -> Optional[pulumi.Input[str]]:
         spec, name = self.spec, self._name

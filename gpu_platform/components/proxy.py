@@ -17,6 +17,7 @@ from ..spec.fallback import API_KEY_PROVIDERS, FallbackSpec, Provider
 from ._iam import pod_identity_role
 from ._k8s import apply_object
 from ..spec._base import SpecError
+from ._outputs import register_declared_outputs
 from ._validate import input_error, validated
 from .ref import PlatformRef
 
@@ -41,7 +42,7 @@ class FallbackProxy(pulumi.ComponentResource):
     url: pulumi.Output[str]
     """In-cluster base URL (OpenAI-compatible API under `/v1`)."""
     master_key: pulumi.Output[str]
-    """The proxy's admin/master key (secret): clients send it as a bearer token."""
+    """The proxy's master key (secret): clients send it as a bearer token."""
     namespace: pulumi.Output[str]
     """Namespace the proxy runs in."""
     config: dict[str, Any]
@@ -147,7 +148,7 @@ class FallbackProxy(pulumi.ComponentResource):
         self.url = pulumi.Output.from_input(rp.service_url())
         self.master_key = master_key
         self.namespace = ns.metadata.apply(lambda m: m["name"] if m else PROXY_NAMESPACE)
-        self.register_outputs({"url": self.url, "masterKey": self.master_key, "namespace": self.namespace})
+        register_declared_outputs(self)
 
     @staticmethod
     def _api_keys(

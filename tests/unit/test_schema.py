@@ -75,18 +75,31 @@ def test_no_type_is_named_like_generated_sdk_classes(package):
     assert len(names) == len(package["types"])
 
 
-def test_facade_outputs_exist_on_the_real_components():
+def test_facades_serve_exactly_the_declared_outputs_of_the_real_components():
+    """The facades are generated from the real components' declarations: same outputs, same value types."""
+    import typing
+
+    from gpu_platform.components._outputs import output_types
+    from gpu_platform.components.model import ModelDeployment
+    from gpu_platform.components.proxy import FallbackProxy
+
+    real = {"GpuPlatform": GpuPlatform, "ModelDeployment": ModelDeployment, "FallbackProxy": FallbackProxy}
+    assert [f.__name__ for f in served.SERVED] == list(real)
     for facade in served.SERVED:
-        real = {
-            "GpuPlatform": GpuPlatform,
-            "FallbackProxy": __import__("gpu_platform.components.proxy", fromlist=["FallbackProxy"]).FallbackProxy,
-            "ModelDeployment": __import__("gpu_platform.components.model", fromlist=["ModelDeployment"]).ModelDeployment,
-        }.get(facade.__name__)
-        if real is None:
-            continue
-        real_attrs = set(inspect.get_annotations(real))
-        for name in inspect.get_annotations(facade):
-            assert name in real_attrs, f"{facade.__name__}.{name} is not an attribute of the real component"
+        declared = output_types(real[facade.__name__])
+        facade_outputs = {k: typing.get_args(v)[0] for k, v in inspect.get_annotations(facade).items()}
+        # Unparameterised containers are served as free-form ones (`dict` as `dict[str, Any]`).
+        free_form = {dict: dict[str, typing.Any], list: list[typing.Any]}
+        assert facade_outputs == {k: free_form.get(tp, tp) for k, tp in declared.items()}, facade.__name__
+        assert list(facade_outputs) == list(declared), facade.__name__
+
+
+def test_an_undocumented_output_cannot_be_served(monkeypatch):
+    from gpu_platform.components import _outputs
+
+    monkeypatch.setattr(_outputs, "output_docs", lambda cls: {})
+    with pytest.raises(ValueError, match="GpuPlatform.cluster_name: a served output needs a docstring"):
+        schema.args_module_source()
 
 
 def test_cli_prints_the_schema(capsys):
