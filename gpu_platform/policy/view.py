@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any, Iterable, Optional
 
 from ..plan.engine import PlanResource
-from ._workloads import PodTemplate, as_dict, as_list, dig, is_gpu_nodepool, namespace_of, object_name, pod_templates, quantity
+from ._workloads import (
+    PodTemplate,
+    as_dict,
+    as_list,
+    dig,
+    is_gpu_nodepool,
+    namespace_of,
+    object_name,
+    pod_templates,
+    quantity,
+)
 
 ENVIRONMENT_TAG = "gpu-platform/environment"
 
