@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from ..plan.engine import PlanResource
 
@@ -36,6 +36,22 @@ def dig(node: Any, *path: Any, default: Any = None) -> Any:
         else:
             return default
     return node
+
+
+def find_in_values(node: Any, judge: Callable[[Any, Any, str], Optional[str]], path: str = "") -> Iterator[str]:
+    """Walk nested dicts and lists (Helm values, parsed config files). ``judge(key, value, path)`` returns a
+    finding for a key, which is yielded instead of descending into its value; ``None`` descends."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            sub = f"{path}.{key}" if path else str(key)
+            finding = judge(key, value, sub)
+            if finding is not None:
+                yield finding
+            else:
+                yield from find_in_values(value, judge, sub)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from find_in_values(item, judge, f"{path}[{i}]")
 
 
 def quantity(value: Any) -> float:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+import re
+from typing import Any, Callable, Iterable
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+
+# Identifiers several sections validate: one definition, so they cannot drift apart.
+K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+"""A DNS-1123 label: Kubernetes object and namespace names (callers add their own length limit)."""
+KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[\w/-]+$")
+"""A KMS key or alias ARN."""
 
 
 class SpecModel(BaseModel):
@@ -17,6 +25,26 @@ class SpecModel(BaseModel):
         validate_default=True,
         use_enum_values=False,
     )
+
+
+def checked(*fields: str, check: Callable[[Any], Any]) -> Any:
+    """A field validator that runs ``check(value)`` on ``fields``: checks shared by several models (a pattern, a
+    duration) are written once instead of as one near-identical method per model.
+
+    Use it as a class attribute: ``_kms = checked("kms_key_arn", check=...)``.
+    """
+    return field_validator(*fields)(classmethod(lambda cls, value: check(value)))
+
+
+def matches(*fields: str, pattern: re.Pattern[str], message: str) -> Any:
+    """A field validator: a set value of ``fields`` must match ``pattern`` (``None`` passes), else ``message``."""
+
+    def check(value: Any) -> Any:
+        if value is not None and not pattern.match(value):
+            raise ValueError(message)
+        return value
+
+    return checked(*fields, check=check)
 
 
 class FieldError(ValueError):

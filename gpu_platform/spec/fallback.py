@@ -12,12 +12,11 @@ from typing import Iterable, Optional
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import FieldError, SpecModel
+from ._base import FieldError, SpecModel, matches
 
 _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
 _CONFIG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
-_CPU = re.compile(r"^\d+(\.\d+)?m?$")
-_MEMORY = re.compile(r"^\d+(Ki|Mi|Gi)$")
+_HTTPS_URL = re.compile(r"https://")
 # Bedrock model ids (`anthropic.claude-3-5-sonnet-20240620-v1:0`) and cross-region inference profile ids
 # (`us.anthropic.claude-…`). Scoping the pod's IAM role needs the exact id.
 _BEDROCK_MODEL = re.compile(r"^((us|eu|apac|us-gov|global)\.)?[a-z0-9-]+\.[A-Za-z0-9._:-]+$")
@@ -54,19 +53,13 @@ class ApiKeyProviderSpec(SpecModel):
     api_base: Optional[str] = None
     """Override the provider's API base URL (a regional endpoint or an egress gateway); default: the provider's."""
 
-    @field_validator("api_key_secret")
-    @classmethod
-    def _key(cls, v: Optional[str]) -> Optional[str]:
-        if v is not None and not _CONFIG_KEY.match(v):
-            raise ValueError("must be a config key name such as openaiApiKey (letters, digits, '_')")
-        return v
-
-    @field_validator("api_base")
-    @classmethod
-    def _base(cls, v: Optional[str]) -> Optional[str]:
-        if v is not None and not v.startswith("https://"):
-            raise ValueError("must be an https:// URL (API keys must not travel in clear text)")
-        return v
+    _key = matches(
+        "api_key_secret", pattern=_CONFIG_KEY,
+        message="must be a config key name such as openaiApiKey (letters, digits, '_')",
+    )
+    _base = matches(
+        "api_base", pattern=_HTTPS_URL, message="must be an https:// URL (API keys must not travel in clear text)"
+    )
 
 
 class BedrockProviderSpec(SpecModel):
@@ -115,12 +108,10 @@ class ExternalModelSpec(SpecModel):
     timeout_s: Optional[float] = Field(default=None, gt=0, le=3600)
     """Per-request timeout for this model; default: `router.timeout_s`."""
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not _GROUP.match(v):
-            raise ValueError("must be 1–128 characters of letters, digits and . _ : / - (a LiteLLM model group name)")
-        return v
+    _name = matches(
+        "name", pattern=_GROUP,
+        message="must be 1–128 characters of letters, digits and . _ : / - (a LiteLLM model group name)",
+    )
 
     @model_validator(mode="after")
     def _model_id(self) -> "ExternalModelSpec":
@@ -197,6 +188,10 @@ class RouterSpec(SpecModel):
     """Upper bound on fallback attempts per request."""
 
 
+_CPU = re.compile(r"^\d+(\.\d+)?m?$")
+_MEMORY = re.compile(r"^\d+(Ki|Mi|Gi)$")
+
+
 class ProxyResourcesSpec(SpecModel):
     """CPU and memory of one proxy replica."""
 
@@ -208,19 +203,11 @@ class ProxyResourcesSpec(SpecModel):
     memory: str = "1Gi"
     """Memory request and limit (equal, so the pod is never the first evicted under memory pressure)."""
 
-    @field_validator("cpu", "cpu_limit")
-    @classmethod
-    def _cpu(cls, v: str) -> str:
-        if not _CPU.match(v):
-            raise ValueError("must be a Kubernetes CPU quantity such as 500m or 2")
-        return v
+    _cpu = matches("cpu", "cpu_limit", pattern=_CPU, message="must be a Kubernetes CPU quantity such as 500m or 2")
+    _memory = matches("memory", pattern=_MEMORY, message="must be a Kubernetes memory quantity such as 512Mi or 2Gi")
 
-    @field_validator("memory")
-    @classmethod
-    def _memory(cls, v: str) -> str:
-        if not _MEMORY.match(v):
-            raise ValueError("must be a Kubernetes memory quantity such as 512Mi or 2Gi")
-        return v
+
+_STACK = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 
 class ModelStackSpec(SpecModel):
@@ -233,12 +220,9 @@ class ModelStackSpec(SpecModel):
     groups: list[str]
     """The model groups (served names) that stack serves; chains may name them, and the stack's export must match."""
 
-    @field_validator("stack")
-    @classmethod
-    def _stack(cls, v: str) -> str:
-        if not re.match(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", v):
-            raise ValueError("must be a fully qualified stack name such as acme/team-models/prod")
-        return v
+    _stack = matches(
+        "stack", pattern=_STACK, message="must be a fully qualified stack name such as acme/team-models/prod"
+    )
 
     @field_validator("groups")
     @classmethod

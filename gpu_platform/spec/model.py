@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Optional
+from typing import Mapping, Optional
 
 from pydantic import Field, field_validator, model_validator
 
 from ..catalog.gpus import GPU_CLASSES, find_instance
 from ..catalog.models import ARCHITECTURES, match_architecture
-from ._base import FieldError, SpecModel
+from ._base import K8S_NAME, FieldError, SpecModel, checked, matches
 
 # DNS-1035 label; 40 characters leaves room for suffixes (`-predictor`, `-serve-svc`, `-canary`, `-headroom`) and
 # RayService's 53-character limit.
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _HF_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 _S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$")
 _REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
@@ -62,6 +61,13 @@ OWNED_VLLM_FLAGS: dict[str, str] = {
     "--download-dir": "cache",
     "--revision": "revision",
 }
+
+
+def _known(key: Optional[str], table: Mapping[str, object], what: str) -> Optional[str]:
+    """``key`` when it names an entry of a catalog ``table`` (or is unset), else an error listing the known ones."""
+    if key is not None and key not in table:
+        raise ValueError(f"unknown {what} {key!r}; known: {', '.join(table)}")
+    return key
 
 
 class Dtype(str, Enum):
@@ -190,6 +196,9 @@ class AutoscalingSpec(SpecModel):
         return self
 
 
+_REVISION_MESSAGE = "must be a Git revision (commit hash, branch or tag)"
+
+
 class CanarySpec(SpecModel):
     """A second, smaller deployment of a new model revision that takes a share of the traffic (split by the proxy)."""
 
@@ -200,12 +209,7 @@ class CanarySpec(SpecModel):
     replicas: int = Field(default=1, ge=1, le=10)
     """Replicas of the canary (fixed; it is not autoscaled)."""
 
-    @field_validator("revision")
-    @classmethod
-    def _revision(cls, v: str) -> str:
-        if not _REVISION.match(v):
-            raise ValueError("must be a Git revision (commit hash, branch or tag)")
-        return v
+    _revision = matches("revision", pattern=_REVISION, message=_REVISION_MESSAGE)
 
 
 class SourceSpec(SpecModel):
@@ -301,7 +305,7 @@ class ModelSpec(SpecModel):
     @field_validator("namespace")
     @classmethod
     def _namespace(cls, v: str) -> str:
-        if len(v) > 63 or not _NAMESPACE.match(v):
+        if len(v) > 63 or not K8S_NAME.match(v):
             raise ValueError("must be a Kubernetes namespace name (lowercase letters, digits and '-', ≤ 63)")
         if v in ("default", "kube-system", "kube-public", "kube-node-lease"):
             raise ValueError(f"{v!r} is a system namespace; use a dedicated one such as `models`")
@@ -334,33 +338,12 @@ class ModelSpec(SpecModel):
             raise ValueError("must be a Hugging Face id (`org/name`) or an S3 URI (`s3://bucket/prefix`)")
         return v
 
-    @field_validator("revision")
-    @classmethod
-    def _revision(cls, v: Optional[str]) -> Optional[str]:
-        if v is not None and not _REVISION.match(v):
-            raise ValueError("must be a Git revision (commit hash, branch or tag)")
-        return v
-
-    @field_validator("served_name")
-    @classmethod
-    def _served(cls, v: Optional[str]) -> Optional[str]:
-        if v is not None and not _SERVED_NAME.match(v):
-            raise ValueError("must be 1–128 characters of letters, digits and . _ / : -")
-        return v
-
-    @field_validator("architecture")
-    @classmethod
-    def _arch(cls, v: Optional[str]) -> Optional[str]:
-        if v is not None and v not in ARCHITECTURES:
-            raise ValueError(f"unknown architecture {v!r}; known: {', '.join(ARCHITECTURES)}")
-        return v
-
-    @field_validator("gpu_class")
-    @classmethod
-    def _class(cls, v: Optional[str]) -> Optional[str]:
-        if v is not None and v not in GPU_CLASSES:
-            raise ValueError(f"unknown GPU class {v!r}; known: {', '.join(GPU_CLASSES)}")
-        return v
+    _revision = matches("revision", pattern=_REVISION, message=_REVISION_MESSAGE)
+    _served = matches(
+        "served_name", pattern=_SERVED_NAME, message="must be 1–128 characters of letters, digits and . _ / : -"
+    )
+    _arch = checked("architecture", check=lambda v: _known(v, ARCHITECTURES, "architecture"))
+    _class = checked("gpu_class", check=lambda v: _known(v, GPU_CLASSES, "GPU class"))
 
     @field_validator("instance_type")
     @classmethod

@@ -12,7 +12,7 @@ from typing import Optional
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import FieldError, SpecModel
+from ._base import K8S_NAME, FieldError, SpecModel
 
 _DURATION = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
 """Prometheus duration (`15d`, `12h`, `1w`)."""
@@ -20,7 +20,6 @@ _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$")
 """Kubernetes resource quantity (`500m`, `2`, `4Gi`)."""
 _BYTES = re.compile(r"^[0-9]+(B|KB|MB|GB|TB|PB|EB)$")
 """Prometheus byte size (`45GB`)."""
-_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def _duration(v: str) -> str:
@@ -140,7 +139,7 @@ class GrafanaSpec(SpecModel):
     @field_validator("admin_existing_secret")
     @classmethod
     def _secret(cls, v: Optional[str]) -> Optional[str]:
-        if v is not None and (not _K8S_NAME.match(v) or len(v) > 253):
+        if v is not None and (not K8S_NAME.match(v) or len(v) > 253):
             raise ValueError("must be a Kubernetes Secret name (lowercase letters, digits and '-')")
         return v
 

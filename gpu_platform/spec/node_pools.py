@@ -1,0 +1,282 @@
+"""GPU and CPU node pools: what Karpenter may launch per GPU class, at what price, within which ceilings, and
+when it may take nodes away.
+
+Environment-dependent rules (production refuses spot-only pools) live in `GpuSpec.production_problems`, which
+`PlatformSpec` calls once it knows the environment.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Optional
+
+from pydantic import Field, field_validator, model_validator
+
+from ..catalog.gpus import GPU_CLASSES, pool_instances
+from ._base import K8S_NAME, FieldError, SpecModel, checked
+from .gpu_sharing import MigSpec, TimeSlicingSpec, mig_fit_problem
+from .node_classes import AmiFamily
+
+_DURATION = re.compile(r"^([0-9]+(s|m|h))+$")
+_BUDGET_NODES = re.compile(r"^((100|[0-9]{1,2})%|[0-9]+)$")
+_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+
+
+class GpuClassName(str, Enum):
+    """A GPU class from the catalog (`gpu_platform.catalog.gpus`): which GPU a pool's nodes carry."""
+
+    L4 = "l4"
+    """NVIDIA L4, 24 GB (g6): small models, cheapest per GPU."""
+    A10G = "a10g"
+    """NVIDIA A10G, 24 GB (g5): small models, widely available spot."""
+    L40S = "l40s"
+    """NVIDIA L40S, 48 GB (g6e): 7B–70B (quantised) models, good price/performance."""
+    A100 = "a100"
+    """NVIDIA A100, 40 GB ×8 (p4d): large models, NVLink, MIG-capable."""
+    H100 = "h100"
+    """NVIDIA H100, 80 GB ×8 (p5): the largest models, EFA, MIG-capable."""
+
+
+class PoolCapacity(str, Enum):
+    """Purchasing option of a GPU pool."""
+
+    SPOT_WITH_ON_DEMAND_FALLBACK = "spot_with_on_demand_fallback"
+    """Two NodePools: spot (higher weight, tried first) and on-demand (used when spot has no capacity)."""
+    ON_DEMAND = "on_demand"
+    """On-demand only: no interruptions, full price."""
+    SPOT = "spot"
+    """Spot only: cheapest, no fallback when spot capacity is gone. Refused in production."""
+
+
+class ConsolidationPolicy(str, Enum):
+    """When Karpenter may remove or replace nodes of the CPU pool."""
+
+    WHEN_EMPTY = "when_empty"
+    """Only nodes without workload pods."""
+    WHEN_EMPTY_OR_UNDERUTILIZED = "when_empty_or_underutilized"
+    """Also bin-pack: evict pods from under-used nodes to remove or shrink them."""
+
+
+def _duration(value: str, allow_never: bool = True) -> str:
+    if allow_never and value == "Never":
+        return value
+    if not _DURATION.match(value):
+        raise ValueError(
+            "must be a duration such as 30s, 10m, 720h or 1h30m" + (", or Never" if allow_never else "")
+        )
+    return value
+
+
+def durations(*fields: str, allow_never: bool = True):
+    """A field validator: ``fields`` are Karpenter durations (``Never`` too, unless ``allow_never`` is False)."""
+    return checked(*fields, check=lambda v: _duration(v, allow_never=allow_never))
+
+
+def _check_labels(labels: dict[str, str]) -> dict[str, str]:
+    for key, value in labels.items():
+        if not _LABEL_KEY.match(key) or len(key) > 316:
+            raise ValueError(f"label key {key!r} is not a valid Kubernetes label key")
+        domain = key.split("/")[0] if "/" in key else ""
+        # Karpenter owns these on NodePool templates, or refuses them (karpenter.sh/v1 NodePool CRD validations).
+        if key == "kubernetes.io/hostname" or domain.endswith(("karpenter.sh", "karpenter.k8s.aws")):
+            raise ValueError(f"label key {key!r} is reserved by Karpenter")
+        if not _LABEL_VALUE.match(value) or len(value) > 63:
+            raise ValueError(f"label {key!r}: value {value!r} must be ≤ 63 alphanumerics, '-', '_' or '.'")
+    return labels
+
+
+class GpuLimitsSpec(SpecModel):
+    """Upper bounds on what one GPU pool may launch (Karpenter NodePool `limits`): the cost ceiling."""
+
+    gpus: int = 8
+    """Most GPUs (`nvidia.com/gpu`) the pool may run at once; for spot with on-demand fallback, the spot pool's
+    ceiling. 0 stops new nodes without deleting the pool."""
+    on_demand_gpus: Optional[int] = None
+    """Ceiling of the on-demand fallback pool; default: `gpus`. Worst case the class runs both ceilings."""
+    cpu: Optional[int] = None
+    """vCPU ceiling; default: `gpus` × the largest vCPU-per-GPU ratio of the pool's instance types."""
+    memory_gib: Optional[int] = None
+    """Memory ceiling (GiB); default: `gpus` × the largest memory-per-GPU ratio of the pool's instance types."""
+
+    @model_validator(mode="after")
+    def _non_negative(self) -> "GpuLimitsSpec":
+        for name in ("gpus", "on_demand_gpus", "cpu", "memory_gib"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise FieldError(name, f"must be ≥ 0 (got {value}); use 0 to stop the pool from launching nodes")
+        return self
+
+
+class GpuDisruptionSpec(SpecModel):
+    """How Karpenter may remove GPU nodes. GPU pools consolidate only empty nodes: a node serving a model is never
+    evicted to bin-pack (reloading weights costs minutes of capacity)."""
+
+    consolidate_after: str = "10m"
+    """How long a GPU node must be empty before it is removed (absorbs short gaps between bursts)."""
+    expire_after: str = "720h"
+    """Replace nodes after this age (AMI and driver patches); `Never` keeps them until drift or interruption.
+    Karpenter expires nodes regardless of disruption budgets, so a pool hosting multi-node models (a replica's nodes
+    are created together and would expire together) must say `Never`; AMI updates then roll through drift, one node
+    at a time."""
+    fallback_expire_after: str = "24h"
+    """Lifetime of the on-demand *fallback* nodes of a `spot_with_on_demand_fallback` pool. They exist only because
+    spot ran short; expiring them returns their pods to spot (tried first) once spot is back, where `WhenEmpty`
+    consolidation alone never would. Must be shorter than `expire_after` to mean anything."""
+    termination_grace_period: str = "1h"
+    """Longest a draining node waits for pods (also bounds `karpenter.sh/do-not-disrupt`) before it is removed."""
+    max_disrupted: str = "10%"
+    """Most nodes of the pool disrupted at once for any reason (`N` or `N%`)."""
+    max_drifted: str = "1"
+    """Most nodes replaced at once for drift (AMI, NodeClass changes), so a rollout never empties a class."""
+
+    _durations = durations("consolidate_after", "termination_grace_period", "fallback_expire_after", allow_never=False)
+    _expire = durations("expire_after")
+
+    @field_validator("max_disrupted", "max_drifted")
+    @classmethod
+    def _budget(cls, v: str) -> str:
+        if not _BUDGET_NODES.match(v):
+            raise ValueError("must be a node count such as 1 or a percentage such as 10%")
+        return v
+
+
+class GpuNodePoolSpec(SpecModel):
+    """One GPU class's Karpenter capacity: node labels `gpu-platform.io/gpu-class=<class>`, taint
+    `nvidia.com/gpu=true:NoSchedule`, right-sized among the class's instance types."""
+
+    name: str
+    """NodePool name stem (`<name>-spot`, `<name>-on-demand`), Kubernetes-name style, ≤ 40 characters."""
+    gpu_class: GpuClassName
+    """GPU class: l4, a10g, l40s, a100 or h100 (see the catalog for instance types)."""
+    capacity: PoolCapacity = PoolCapacity.SPOT_WITH_ON_DEMAND_FALLBACK
+    """spot_with_on_demand_fallback (default), on_demand, or spot (not in production)."""
+    instance_types: Optional[list[str]] = None
+    """Restrict to these instance types of the class (e.g. `[g6e.xlarge, g6e.2xlarge]`); default: all of them,
+    and Karpenter picks the cheapest that fits the pending pods."""
+    max_gpus_per_node: Optional[int] = None
+    """Exclude instance types with more GPUs than this (keeps single-GPU models off 8-GPU nodes)."""
+    min_gpus_per_node: Optional[int] = None
+    """Exclude instance types with fewer GPUs than this (multi-GPU tensor-parallel pools)."""
+    ami_family: AmiFamily = AmiFamily.AL2023
+    """AMI family of the pool's nodes: al2023 (device plugin via Helm) or bottlerocket (built-in plugin)."""
+    limits: GpuLimitsSpec = Field(default_factory=GpuLimitsSpec)
+    """Resource ceilings of the pool."""
+    disruption: GpuDisruptionSpec = Field(default_factory=GpuDisruptionSpec)
+    """Consolidation, expiry and disruption budgets."""
+    time_slicing: Optional[TimeSlicingSpec] = None
+    """Share each GPU between pods by time-slicing; not together with `mig`."""
+    mig: Optional[MigSpec] = None
+    """Partition each GPU with MIG (a100, h100 only); not together with `time_slicing`."""
+    labels: dict[str, str] = Field(default_factory=dict)
+    """Extra node labels (team, workload tier). Karpenter's own domains are refused."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not K8S_NAME.match(v) or len(v) > 40:
+            raise ValueError("must be lowercase letters, digits and '-', at most 40 characters")
+        return v
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, v: dict[str, str]) -> dict[str, str]:
+        return _check_labels(v)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "GpuNodePoolSpec":
+        catalog = GPU_CLASSES[self.gpu_class.value]
+        known = [i.name for i in catalog.instances]
+        if self.instance_types is not None:
+            if not self.instance_types:
+                raise FieldError("instance_types", "must not be empty; omit it to allow every type of the class")
+            for t in self.instance_types:
+                if t not in known:
+                    raise FieldError(
+                        "instance_types", f"{t!r} does not carry {self.gpu_class.value} GPUs; choose from {', '.join(known)}"
+                    )
+        for bound in ("max_gpus_per_node", "min_gpus_per_node"):
+            value = getattr(self, bound)
+            if value is not None and value < 1:
+                raise FieldError(bound, f"must be ≥ 1 (got {value})")
+        if (
+            self.max_gpus_per_node is not None
+            and self.min_gpus_per_node is not None
+            and self.min_gpus_per_node > self.max_gpus_per_node
+        ):
+            raise FieldError("max_gpus_per_node", f"must be ≥ min_gpus_per_node ({self.min_gpus_per_node})")
+        if not self.allowed_instance_types():
+            raise FieldError(
+                "max_gpus_per_node" if self.max_gpus_per_node is not None else "min_gpus_per_node",
+                f"leaves no {self.gpu_class.value} instance type (GPU counts offered: "
+                f"{sorted({i.gpus for i in catalog.instances})})",
+            )
+        if self.time_slicing is not None and self.mig is not None:
+            raise FieldError("mig", "choose either time_slicing or mig for a pool, not both")
+        if self.mig is not None:
+            self._check_mig(catalog.name, catalog.mig_profiles)
+        if self.limits.gpus > 0 and self.limits.gpus < min(i.gpus for i in self._instances()):
+            raise FieldError(
+                "limits.gpus",
+                f"{self.limits.gpus} is below the smallest allowed node ({min(i.gpus for i in self._instances())} GPUs); "
+                "no node could ever launch",
+            )
+        return self
+
+    def _check_mig(self, gpu: str, offered: tuple[str, ...]) -> None:
+        assert self.mig is not None
+        if not offered:
+            raise FieldError("mig", f"{gpu} GPUs have no MIG; MIG-capable classes: a100, h100")
+        if self.ami_family is AmiFamily.BOTTLEROCKET:
+            raise FieldError("mig", "MIG partitioning is rendered for al2023 pools only; use ami_family al2023")
+        problem = mig_fit_problem(self.mig.profiles, gpu, offered)
+        if problem is not None:
+            raise FieldError("mig.profiles", problem)
+
+    def _instances(self):
+        return pool_instances(self.gpu_class.value, self.instance_types, self.min_gpus_per_node, self.max_gpus_per_node)
+
+    def allowed_instance_types(self) -> list[str]:
+        """Instance types this pool may launch, in catalog order (smallest first)."""
+        return [i.name for i in self._instances()]
+
+
+class CpuNodePoolSpec(SpecModel):
+    """The general-purpose CPU NodePool (proxies, operators' workloads, batch jobs): no GPU, no taint."""
+
+    enabled: bool = True
+    """Create the CPU pool."""
+    capacity: PoolCapacity = PoolCapacity.SPOT_WITH_ON_DEMAND_FALLBACK
+    """Purchasing option (same choices as GPU pools; spot-only refused in production)."""
+    instance_categories: list[str] = Field(default_factory=lambda: ["c", "m", "r"])
+    """EC2 instance categories allowed (`c`, `m`, `r`, `t`)."""
+    min_generation: int = Field(default=6, ge=2, le=9)
+    """Oldest instance generation allowed (6 = m6i/c6i and newer)."""
+    limits_cpu: int = Field(default=200, ge=0)
+    """vCPU ceiling of the pool."""
+    limits_memory_gib: int = Field(default=800, ge=0)
+    """Memory ceiling of the pool (GiB)."""
+    consolidation: ConsolidationPolicy = ConsolidationPolicy.WHEN_EMPTY_OR_UNDERUTILIZED
+    """CPU pods are cheap to move, so the pool bin-packs by default."""
+    consolidate_after: str = "1m"
+    """How long a node must be empty/underused before consolidation acts."""
+    expire_after: str = "720h"
+    """Replace nodes after this age; `Never` disables expiry."""
+    root_volume_gib: int = Field(default=50, ge=20, le=16384)
+    """Encrypted gp3 root volume of CPU nodes."""
+
+    @field_validator("instance_categories")
+    @classmethod
+    def _categories(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("must allow at least one instance category")
+        for c in v:
+            if c in ("g", "p", "inf", "trn", "dl"):
+                raise ValueError(f"{c!r} is an accelerator category; GPU capacity belongs in gpu.node_pools")
+            if not re.match(r"^[a-z]{1,3}$", c):
+                raise ValueError(f"{c!r} is not an EC2 instance category such as m")
+        return v
+
+    _consolidate = durations("consolidate_after", allow_never=False)
+    _expire = durations("expire_after")
