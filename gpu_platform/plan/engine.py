@@ -330,7 +330,7 @@ def check_unique(records: list[PlanResource]) -> None:
     problems: list[str] = []
     urns: dict[str, int] = {}
     objects: dict[tuple[str, str, str, str], str] = {}
-    for r in records:
+    for r in sorted(records, key=lambda r: r.urn):  # registration order varies run to run; the message must not
         urns[r.urn] = urns.get(r.urn, 0) + 1
         if r.is_kubernetes_object:
             meta = r.inputs.get("metadata") or {}
