@@ -71,8 +71,8 @@ class KarpenterSpec(SpecModel):
     """The Karpenter controller (runs on the system node group)."""
 
     replicas: Optional[int] = Field(default=None, ge=1, le=5)
-    """Controller replicas; default: 2 (leader election, survives a node), 1 when the system group starts with
-    a single node (replicas refuse to share a node)."""
+    """Controller replicas; default, as for the operators: 2 when the system group keeps at least 2 nodes (leader
+    election, survives a node), else 1 (replicas refuse to share a node)."""
     log_level: str = "info"
     """Controller log level: debug, info or error."""
     spot_to_spot_consolidation: bool = False

@@ -223,8 +223,8 @@ class OperatorsSpec(SpecModel):
     monitoring: MonitoringSpec = Field(default_factory=MonitoringSpec)
     """kube-prometheus-stack, dashboards and alerts."""
     controller_replicas: Optional[int] = Field(default=None, ge=1, le=5)
-    """Replicas of each operator controller/webhook that supports leader election. Default: 2 in prod (survive a
-    system-node drain), 1 elsewhere."""
+    """Replicas of each operator controller/webhook that supports leader election. Default, as for Karpenter: 2 when
+    the system group keeps at least 2 nodes (a drain never stops them), else 1."""
 
     @model_validator(mode="after")
     def _prerequisites(self) -> "OperatorsSpec":

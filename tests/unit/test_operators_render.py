@@ -283,12 +283,13 @@ def test_unreachable_eks_control_plane_targets_are_not_scraped():
         assert values[component] == {"enabled": False}
 
 
-@pytest.mark.parametrize(("environment", "explicit", "expected"), [
-    ("dev", None, 1), ("staging", None, 1), ("prod", None, 2), ("dev", 3, 3), ("prod", 1, 1),
+@pytest.mark.parametrize(("min_size", "explicit", "expected"), [
+    # Two replicas only where the system group always has two nodes to spread them over; an explicit choice wins.
+    (1, None, 1), (2, None, 2), (3, None, 2), (1, 3, 3), (3, 1, 1),
 ])
-def test_controller_replicas_per_environment(environment, explicit, expected):
-    spec = spec_of({"controller_replicas": explicit}, environment)
-    assert controller_replicas(spec) == expected
+def test_controller_replicas_follow_the_system_group(min_size, explicit, expected):
+    spec = validate_spec(PlatformSpec, {**BASE, "system_nodes": {"min_size": min_size, "desired_size": min_size},
+                                        "operators": {"controller_replicas": explicit}})
     by_key = releases(spec)
     assert by_key["cert-manager"].values["replicaCount"] == expected
     assert by_key["cert-manager"].values["webhook"]["replicaCount"] == expected

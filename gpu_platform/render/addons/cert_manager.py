@@ -6,14 +6,14 @@ from typing import Any
 
 from ...spec import PlatformSpec
 from .base import operator
-from .placement import controller_replicas, placement, release_label
+from ..system import operator_replicas, placement, release_label
 
 NAMESPACE = "cert-manager"
 
 
 def cert_manager_values(spec: PlatformSpec) -> dict[str, Any]:
     """cert-manager: CRDs from the chart (kept on uninstall), HA webhook/controller in prod, metrics scraped."""
-    n = controller_replicas(spec)
+    n = operator_replicas(spec)
     monitored = spec.operators.monitoring.enabled
     ha = {"podDisruptionBudget": {"enabled": n > 1}}
     return {

@@ -6,7 +6,7 @@ from typing import Any
 
 from ...spec import PlatformSpec
 from .base import operator
-from .placement import controller_replicas, placement, release_label
+from ..system import operator_replicas, placement, release_label
 
 NAMESPACE = "keda"
 """KServe's defaults (e.g. the OpenTelemetry scaler endpoint `keda-otel-scaler.keda.svc`) assume KEDA in `keda`."""
@@ -14,7 +14,7 @@ NAMESPACE = "keda"
 
 def keda_values(spec: PlatformSpec) -> dict[str, Any]:
     """KEDA: CRDs from the chart; operator, metrics API server and webhooks on system nodes, metrics scraped."""
-    n = controller_replicas(spec)
+    n = operator_replicas(spec)
     monitored = spec.operators.monitoring.enabled
     monitor = {"enabled": monitored, "additionalLabels": release_label()}
     values: dict[str, Any] = {
@@ -42,7 +42,7 @@ def keda_http_values(spec: PlatformSpec) -> dict[str, Any]:
     model scales from zero, so it must not depend on the GPU node it is waiting for)."""
     return {
         "crds": {"install": True},
-        "operator": {"replicas": controller_replicas(spec), **placement()},
+        "operator": {"replicas": operator_replicas(spec), **placement()},
         "scaler": placement(),
         "interceptor": placement(),
     }

@@ -7,7 +7,7 @@ from typing import Any
 from ...catalog.versions import chart as pinned_chart
 from ...spec import PlatformSpec
 from .base import operator
-from .placement import placement
+from ..system import placement
 
 NAMESPACE = "kserve"
 """KServe's chart wires its webhooks to `kserve/serving-cert`, so the controller lives in `kserve`."""

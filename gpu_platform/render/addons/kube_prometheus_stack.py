@@ -12,7 +12,7 @@ from ...spec.operators import AlertmanagerSpec, GrafanaSpec
 from ..cluster import default_storage_class
 from ..labels import MONITORING_NAMESPACE, PROMETHEUS_RELEASE
 from .base import operator
-from .placement import SYSTEM_NODE_SELECTOR, placement
+from ..system import SYSTEM_NODE_SELECTOR, placement
 
 GRAFANA_DASHBOARD_LABEL = ("grafana_dashboard", "1")
 """Label (key, value) the Grafana sidecar watches for dashboard ConfigMaps (kube-prometheus-stack's default

@@ -6,7 +6,7 @@ from typing import Any
 
 from ...spec import PlatformSpec
 from .base import operator
-from .placement import controller_replicas, placement, release_label
+from ..system import operator_replicas, placement, release_label
 
 NAMESPACE = "kuberay-system"
 
@@ -14,7 +14,7 @@ NAMESPACE = "kuberay-system"
 def kuberay_values(spec: PlatformSpec) -> dict[str, Any]:
     """KubeRay operator: leader election so extra replicas stand by; control-plane metrics scraped."""
     return {
-        "replicas": controller_replicas(spec),
+        "replicas": operator_replicas(spec),
         "leaderElectionEnabled": True,
         **placement(),
         "metrics": {

@@ -22,7 +22,8 @@ from ..node_labels import (
     GPU_PRESENT_LABEL,
     GPU_ROLE,
 )
-from .controller import CRD_RELEASE, NAMESPACE, RELEASE, SERVICE_ACCOUNT, controller_replicas, controller_values
+from ..system import controller_replicas
+from .controller import CRD_RELEASE, NAMESPACE, RELEASE, SERVICE_ACCOUNT, controller_values
 from .controller_iam import CONTROLLER_POLICIES, controller_policies
 from .interruption import (
     INTERRUPTION_EVENTS,

@@ -6,6 +6,7 @@ from typing import Any
 
 from ...spec import PlatformSpec
 from ..labels import NODE_ROLE_LABEL, SYSTEM_ROLE
+from ..system import controller_replicas
 from ..node_labels import OS_LABEL
 from .interruption import queue_name
 
@@ -14,13 +15,6 @@ NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "karpenter"
 CRD_RELEASE = "karpenter-crd"
 RELEASE = "karpenter"
-
-
-def controller_replicas(spec: PlatformSpec) -> int:
-    """2 for leader-election failover, unless the system group may run a single node (anti-affinity would block)."""
-    if spec.gpu.karpenter.replicas is not None:
-        return spec.gpu.karpenter.replicas
-    return 2 if spec.system_nodes.min_size >= 2 else 1
 
 
 def controller_values(spec: PlatformSpec) -> dict[str, Any]:
@@ -32,7 +26,7 @@ def controller_values(spec: PlatformSpec) -> dict[str, Any]:
             "interruptionQueue": queue_name(cluster),
             "featureGates": {"spotToSpotConsolidation": spec.gpu.karpenter.spot_to_spot_consolidation},
         },
-        "replicas": controller_replicas(spec),
+        "replicas": controller_replicas(spec, spec.gpu.karpenter.replicas),
         "logLevel": spec.gpu.karpenter.log_level,
         # The pod identity association names this service account; the chart's generated name must not drift.
         "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT},
