@@ -437,10 +437,16 @@ def proxy_objects(
 
 
 # ------------------------------------------------------------------------------------------------ scale to zero
+def demand_rate(group: str, window: str = "2m") -> str:
+    """PromQL: requests per second the proxy received for ``group``, whoever answered them (empty when none). The
+    one definition of a model's demand: the ModelDeployment's wake trigger and :func:`wake_trigger` both read it."""
+    label = json.dumps(group)  # a PromQL string literal is a valid JSON string literal
+    return f"sum(rate({WAKE_METRIC}{{requested_model={label}}}[{window}]))"
+
+
 def wake_query(group: str, window: str = "2m") -> str:
     """PromQL: requests per second the proxy received for ``group``, whoever answered them (0 when none)."""
-    label = json.dumps(group)  # a PromQL string literal is a valid JSON string literal
-    return f"sum(rate({WAKE_METRIC}{{requested_model={label}}}[{window}])) or vector(0)"
+    return f"{demand_rate(group, window)} or vector(0)"
 
 
 def wake_trigger(group: str, *, requests_per_replica: float = 5.0, prometheus_url: str = PROMETHEUS_URL) -> dict:

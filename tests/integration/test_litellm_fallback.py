@@ -247,9 +247,11 @@ def test_every_request_is_answered_by_the_fallback_under_faults(litellm_python, 
             if l.startswith(WAKE_METRIC + "{") and 'requested_model="scaled-to-zero"' in l]
     assert wake and sum(float(l.rsplit(" ", 1)[1]) for l in wake) >= REQUESTS_PER_FAULT, metrics[:2000]
     # ... which is the series the ModelDeployment's KEDA wake-up query reads.
-    from gpu_platform.render.model import DEFAULT_WAKE_QUERY
+    from gpu_platform.render.model import wake_query
+    from gpu_platform.spec import ModelSpec
 
-    assert f"{WAKE_METRIC}{{requested_model=" in DEFAULT_WAKE_QUERY.replace("{{", "{")
+    query = wake_query(ModelSpec(name="m", model="Qwen/Qwen2.5-7B-Instruct", served_name="scaled-to-zero"))
+    assert f'{WAKE_METRIC}{{requested_model="scaled-to-zero"}}' in query
 
     # -- report the latency a fault adds over the healthy path
     base = _p50([r[2] for r in results["healthy"]])

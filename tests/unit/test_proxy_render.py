@@ -245,6 +245,8 @@ def test_model_wake_query_reads_the_counter_and_label_the_proxy_exports():
     (the served name); the integration test checks that the running proxy exports exactly this series."""
     from gpu_platform.render import model as rm
 
-    query = rm.DEFAULT_WAKE_QUERY.format(model="qwen2.5-7b-instruct")
+    from gpu_platform.spec import ModelSpec
+
+    query = rm.wake_query(ModelSpec(name="qwen", model="Qwen/Qwen2.5-7B-Instruct", served_name="qwen2.5-7b-instruct"))
     promql_parser.parse(query)
     assert rp.WAKE_METRIC in query and 'requested_model="qwen2.5-7b-instruct"' in query

@@ -26,7 +26,7 @@ Modules, one decision each:
 """
 
 from .assembly import RenderedModel, metrics_monitor, render_model
-from .autoscaling import DEFAULT_WAKE_QUERY, hpa_behavior, queries, scale_down_seconds, scaled_object, wake_query
+from .autoscaling import hpa_behavior, queries, scale_down_seconds, scaled_object, wake_query
 from .plain_deployment import deployment, service
 from .disruption import disruption_budgets, pdb
 from .placeholders import headroom, serving_image
@@ -77,7 +77,7 @@ from .engine_args import VLLM_033_FLAGS, engine_kwargs, vllm_args, vllm_flags
 from .weights import s3_read_policy
 
 __all__ = [
-    "AWAIT_MARGIN_S", "CACHE_MOUNT", "DEFAULT_WAKE_QUERY", "DO_NOT_DISRUPT", "HEADROOM_PRIORITY_CLASS", "HOME_MOUNT",
+    "AWAIT_MARGIN_S", "CACHE_MOUNT", "DO_NOT_DISRUPT", "HEADROOM_PRIORITY_CLASS", "HOME_MOUNT",
     "INSTANCE_TYPE_LABEL", "KUBERAY_OPERATOR_LABELS", "MAX_REQUEST_S", "MODEL_GROUP_LABEL", "MODEL_LABEL",
     "PLACEHOLDER_UID", "POD_IDENTITY_AGENT_CIDR", "PREFERRED_PRESTOP_S", "PRIORITY_CLASSES", "RAY_ACCELERATOR",
     "RAY_SERVE_PORT", "ROLE_LABEL", "RUNTIME_FORMAT", "RUNTIME_NAME", "RenderedModel", "SERVER_UID", "SERVING_PORT",

@@ -48,10 +48,10 @@ def _canary(spec: ModelSpec, main: Workload) -> Workload:
     return Workload(f"{spec.name}-canary", main.region, spec.canary.revision, main.hf_secret)
 
 
-def _kserve_objects(spec: ModelSpec, sizing: Sizing, main: Workload, environment: str, wake: Optional[str]) -> Objects:
+def _kserve_objects(spec: ModelSpec, sizing: Sizing, main: Workload, environment: str) -> Objects:
     out = [
         ("isvc", inference_service(spec, sizing, main)),
-        ("scaledobject", scaled_object(spec, environment=environment, wake=wake, target=predictor_name(spec.name))),
+        ("scaledobject", scaled_object(spec, environment=environment, target=predictor_name(spec.name))),
     ]
     if spec.canary:
         fixed = spec.canary.replicas
@@ -60,12 +60,12 @@ def _kserve_objects(spec: ModelSpec, sizing: Sizing, main: Workload, environment
 
 
 def _deployment_objects(
-    spec: ModelSpec, sizing: Sizing, main: Workload, environment: str, wake: Optional[str]
+    spec: ModelSpec, sizing: Sizing, main: Workload, environment: str
 ) -> Objects:
     out = [
         ("deployment", deployment(spec, sizing, main)),
         ("service", service(spec)),
-        ("scaledobject", scaled_object(spec, environment=environment, wake=wake)),
+        ("scaledobject", scaled_object(spec, environment=environment)),
     ]
     if spec.canary:
         canary = _canary(spec, main)
@@ -77,14 +77,14 @@ def _deployment_objects(
 
 
 def _backend_objects(
-    spec: ModelSpec, sizing: Sizing, main: Workload, environment: str, wake: Optional[str]
+    spec: ModelSpec, sizing: Sizing, main: Workload, environment: str
 ) -> Objects:
     """The serving workloads and how they scale; a canary where the backend supports one."""
     backend = sizing.backend
     if backend is Backend.KSERVE:
-        return _kserve_objects(spec, sizing, main, environment, wake)
+        return _kserve_objects(spec, sizing, main, environment)
     if backend is Backend.DEPLOYMENT:
-        return _deployment_objects(spec, sizing, main, environment, wake)
+        return _deployment_objects(spec, sizing, main, environment)
     if backend is Backend.RAYSERVICE:
         rayservice = ray_service(spec, sizing, environment=environment, region=main.region, hf_secret=main.hf_secret)
         return [("rayservice", rayservice), ("ray-policy", ray_internal_policy(spec))]
@@ -106,7 +106,6 @@ def render_model(
     *,
     environment: str,
     region: str,
-    wake: Optional[str] = None,
     with_hf_token: bool = False,
     monitor: bool = True,
 ) -> RenderedModel:
@@ -120,7 +119,7 @@ def render_model(
     hf_secret = hf_secret_name(spec) if with_hf_token else None
     out = RenderedModel(hf_secret=hf_secret, s3_policy=s3_read_policy(spec, region))
     out.objects += weight_access_objects(spec, hf_secret)
-    out.objects += _backend_objects(spec, sizing, Workload(spec.name, region, hf_secret=hf_secret), environment, wake)
+    out.objects += _backend_objects(spec, sizing, Workload(spec.name, region, hf_secret=hf_secret), environment)
     out.objects += disruption_budgets(spec, sizing)
     placeholder = headroom(spec, sizing)
     if placeholder is not None:

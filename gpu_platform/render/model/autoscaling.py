@@ -7,11 +7,9 @@ from typing import Any, Optional
 
 from ...spec.model import ModelSpec
 from ..labels import PROMETHEUS_URL
+from ..proxy import demand_rate
 from .names import MODEL_LABEL, meta
 
-# Wake signal for scale-to-zero models: requests the LiteLLM proxy received for the model recently. The fallback
-# proxy may publish a better query in `PlatformRef.extras["model_wake_query"]` (a function of the served name).
-DEFAULT_WAKE_QUERY = 'sum(rate(litellm_proxy_total_requests_metric_total{{requested_model="{model}"}}[2m]))'
 
 
 def scale_down_seconds(spec: ModelSpec, environment: str) -> int:
@@ -31,10 +29,10 @@ def queries(spec: ModelSpec, namespace: str) -> dict[str, str]:
     }
 
 
-def wake_query(spec: ModelSpec, template: Optional[str] = None) -> str:
-    """A 0/1 signal that wakes a scaled-to-zero model when the proxy sees requests for it."""
-    base = (template or DEFAULT_WAKE_QUERY).format(model=spec.model_name)
-    return f"clamp_max({base}, 1) or vector(0)"
+def wake_query(spec: ModelSpec) -> str:
+    """A 0/1 signal that wakes a scaled-to-zero model when the proxy sees requests for its served name (which the
+    proxy serves from the fallback chain while the model is at zero)."""
+    return f"clamp_max({demand_rate(spec.model_name)}, 1) or vector(0)"
 
 
 def hpa_behavior(spec: ModelSpec, environment: str) -> dict[str, Any]:
@@ -65,7 +63,7 @@ def _prometheus_trigger(name: str, query: str, threshold: str, metric_type: str)
     }
 
 
-def triggers(spec: ModelSpec, wake: Optional[str] = None) -> list[dict[str, Any]]:
+def triggers(spec: ModelSpec) -> list[dict[str, Any]]:
     """Queue depth per replica always; KV-cache pressure if targeted; the proxy's demand if it may sit at zero."""
     a = spec.autoscaling
     q = queries(spec, spec.namespace)
@@ -73,12 +71,12 @@ def triggers(spec: ModelSpec, wake: Optional[str] = None) -> list[dict[str, Any]
     if a.target_kv_cache_usage is not None:
         out.append(_prometheus_trigger("kv-cache-usage", q["kv_cache"], str(a.target_kv_cache_usage), "Value"))
     if a.scale_to_zero:
-        out.append(_prometheus_trigger("wake", wake_query(spec, wake), "1", "Value"))
+        out.append(_prometheus_trigger("wake", wake_query(spec), "1", "Value"))
     return out
 
 
 def scaled_object(
-    spec: ModelSpec, *, environment: str, wake: Optional[str] = None, target: Optional[str] = None
+    spec: ModelSpec, *, environment: str, target: Optional[str] = None
 ) -> dict[str, Any]:
     """KEDA ScaledObject: queue depth, KV-cache pressure and (scale-to-zero) wake-ups.
 
@@ -91,7 +89,7 @@ def scaled_object(
         "maxReplicaCount": a.max_replicas,
         "pollingInterval": a.polling_interval_seconds,
         "advanced": {"horizontalPodAutoscalerConfig": {"behavior": hpa_behavior(spec, environment)}},
-        "triggers": triggers(spec, wake),
+        "triggers": triggers(spec),
     }
     if a.scale_to_zero:
         body["cooldownPeriod"] = a.idle_seconds_before_zero
