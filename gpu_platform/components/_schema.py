@@ -382,8 +382,8 @@ class KarpenterSpec:
     """The Karpenter controller (runs on the system node group)."""
 
     replicas: Optional[int]
-    """Controller replicas; default: 2 (leader election, survives a node), 1 when the system group starts with
-    a single node (replicas refuse to share a node)."""
+    """Controller replicas; default, as for the operators: 2 when the system group keeps at least 2 nodes (leader
+    election, survives a node), else 1 (replicas refuse to share a node)."""
     log_level: Optional[str]
     """Controller log level: debug, info or error."""
     spot_to_spot_consolidation: Optional[bool]
@@ -549,8 +549,8 @@ class OperatorsSpec:
     monitoring: Optional[MonitoringSpec]
     """kube-prometheus-stack, dashboards and alerts."""
     controller_replicas: Optional[int]
-    """Replicas of each operator controller/webhook that supports leader election. Default: 2 in prod (survive a
-    system-node drain), 1 elsewhere."""
+    """Replicas of each operator controller/webhook that supports leader election. Default, as for Karpenter: 2 when
+    the system group keeps at least 2 nodes (a drain never stops them), else 1."""
 
 
 class GpuPlatformArgs:

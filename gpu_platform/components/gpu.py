@@ -11,7 +11,7 @@ import pulumi_kubernetes as k8s
 from ..render.addons import GPU, release_plans
 from ..spec import PlatformSpec
 from ._helm import install_releases
-from ._validate import validated
+from ._validate import resolved_platform
 
 
 class GpuAddons(pulumi.ComponentResource):
@@ -37,7 +37,7 @@ class GpuAddons(pulumi.ComponentResource):
         monitoring: Optional[pulumi.Resource] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        spec = validated(PlatformSpec, spec)
+        spec = resolved_platform(spec).spec
         super().__init__("gpu-platform:index:GpuAddons", name, None, opts)
         # The DCGM exporter's ServiceMonitor and ordering follow kube-prometheus-stack when it is given.
         installed = {"kube-prometheus-stack": monitoring} if monitoring is not None else {}

@@ -15,12 +15,13 @@ from pulumi_kubernetes.helm.v3 import Release
 
 from ..render import observability as obs
 from ..render import karpenter as rk
-from ..render.labels import MONITORING_NAMESPACE, PROMETHEUS_RELEASE, PROMETHEUS_URL
+from ..render.labels import PROMETHEUS_URL
 from ..render.operators import operator_releases
 from ..spec import PlatformSpec
 from ._helm import install_releases
 from ._k8s import apply_object
-from ._validate import validated
+from ._validate import resolved_platform
+from .ref import OperatorHandles
 
 
 class Operators(pulumi.ComponentResource):
@@ -46,7 +47,7 @@ class Operators(pulumi.ComponentResource):
         depends_on: Optional[list[pulumi.Resource]] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        spec = validated(PlatformSpec, spec)
+        spec = resolved_platform(spec).spec
         super().__init__("gpu-platform:index:Operators", name, None, opts)
         self.spec = spec
         self._depends_on = list(depends_on or [])
@@ -74,20 +75,17 @@ class Operators(pulumi.ComponentResource):
             }
         )
 
-    def extras(self) -> dict[str, Any]:
-        """Handles published on ``PlatformRef.extras`` for later components (None where disabled)."""
+    def handles(self) -> OperatorHandles:
+        """The releases later components wait for, by operator (None where disabled)."""
         r = self.releases
-        return {
-            "cert_manager": r.get("cert-manager"),
-            "kserve": r.get("kserve-resources"),
-            "kuberay": r.get("kuberay-operator"),
-            "keda": r.get("keda"),
-            "keda_http": r.get("keda-add-ons-http"),
-            "monitoring": r.get("kube-prometheus-stack"),
-            "prometheus_url": self.prometheus_url,
-            "prometheus_release": PROMETHEUS_RELEASE if self.prometheus_url else None,
-            "monitoring_namespace": MONITORING_NAMESPACE if self.prometheus_url else None,
-        }
+        return OperatorHandles(
+            cert_manager=r.get("cert-manager"),
+            kserve=r.get("kserve-resources"),
+            kuberay=r.get("kuberay-operator"),
+            keda=r.get("keda"),
+            keda_http=r.get("keda-add-ons-http"),
+            monitoring=r.get("kube-prometheus-stack"),
+        )
 
     def workload_dependencies(self) -> list[pulumi.Resource]:
         """What workloads (InferenceServices, RayServices, ScaledObjects) must wait for: the controllers whose CRDs

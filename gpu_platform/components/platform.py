@@ -29,7 +29,7 @@ from .operators import Operators
 from .gpu import GpuAddons
 from .karpenter import Karpenter
 from .network import Network
-from .ref import OperatorHandles, PlatformRef
+from .ref import PlatformRef
 
 
 def _refuse_workloads(spec: PlatformSpec) -> None:
@@ -258,7 +258,11 @@ class GpuPlatform(pulumi.ComponentResource):
             opts=addon_opts,
         )
         pod_identity_agent = aws.eks.Addon(
-            f"{name}-eks-pod-identity-agent", addon_name="eks-pod-identity-agent", **common, opts=addon_opts
+            f"{name}-eks-pod-identity-agent",
+            addon_name="eks-pod-identity-agent",
+            addon_version=eks_addon_version("eks-pod-identity-agent", spec.cluster.kubernetes_version),
+            **common,
+            opts=addon_opts,
         )
         ebs_ns, ebs_sa = rc.EBS_CSI_SERVICE_ACCOUNT
         ebs_role, _ = pod_identity_role(
@@ -275,6 +279,7 @@ class GpuPlatform(pulumi.ComponentResource):
         ebs_csi = aws.eks.Addon(
             f"{name}-aws-ebs-csi-driver",
             addon_name="aws-ebs-csi-driver",
+            addon_version=eks_addon_version("aws-ebs-csi-driver", spec.cluster.kubernetes_version),
             pod_identity_associations=[{"role_arn": ebs_role.arn, "service_account": ebs_sa}],
             **common,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[system_nodes, pod_identity_agent]),
@@ -317,21 +322,13 @@ class GpuPlatform(pulumi.ComponentResource):
             monitoring=self.operators.releases.get("kube-prometheus-stack"),
             opts=self._child,
         )
-        releases = self.operators.releases
         return PlatformRef(
             cluster_name=self.cluster_name,
             provider=self.provider,
             spec=spec,
             # Workloads (InferenceServices, RayServices, ScaledObjects) need the controllers' CRDs and webhooks.
             depends_on=[system_nodes, *self.operators.workload_dependencies()],
-            operators=OperatorHandles(
-                cert_manager=releases.get("cert-manager"),
-                kserve=releases.get("kserve-resources"),
-                kuberay=releases.get("kuberay-operator"),
-                keda=releases.get("keda"),
-                keda_http=releases.get("keda-add-ons-http"),
-                monitoring=releases.get("kube-prometheus-stack"),
-            ),
+            operators=self.operators.handles(),
             gpu_node_pools=self.karpenter.gpu_node_pools,
             karpenter=self.karpenter.release,
         )

@@ -296,10 +296,12 @@ class ClusterSpec(SpecModel):
         v = str(v)
         from ..catalog.versions import EKS_ADDON_VERSIONS
 
-        if v in SUPPORTED_KUBERNETES_VERSIONS and v not in EKS_ADDON_VERSIONS["coredns"]:
+        unpinned = [addon for addon, versions in EKS_ADDON_VERSIONS.items() if v not in versions]
+        if v in SUPPORTED_KUBERNETES_VERSIONS and unpinned:
+            pinned = set.intersection(*(set(versions) for versions in EKS_ADDON_VERSIONS.values()))
             raise ValueError(
-                f"Kubernetes {v} has no pinned CoreDNS add-on version yet (gpu_platform/catalog/versions.py); "
-                f"choose one of {', '.join(sorted(EKS_ADDON_VERSIONS['coredns']))}"
+                f"Kubernetes {v} has no pinned {', '.join(unpinned)} add-on version yet "
+                f"(gpu_platform/catalog/versions.py); choose one of {', '.join(sorted(pinned))}"
             )
         if v not in SUPPORTED_KUBERNETES_VERSIONS:
             raise ValueError(

@@ -39,7 +39,7 @@ RAY = {"name": "llama-70b", "model": "s3://weights/llama-3.1-70b-instruct", "gpu
        "pipeline_parallel_size": 2, "autoscaling": {"min_replicas": 1, "max_replicas": 1}}
 
 
-def fake_platform(extras=True) -> PlatformRef:
+def fake_platform(with_handles=True) -> PlatformRef:
     """A PlatformRef like GpuPlatform.ref: a provider, operator releases and node pools to wait for."""
     provider = k8s.Provider("k8s", kubeconfig="{}", cluster_identifier="gpu-prod")
     opts = pulumi.ResourceOptions(provider=provider)
@@ -48,7 +48,7 @@ def fake_platform(extras=True) -> PlatformRef:
         return k8s.core.v1.ConfigMap(name, metadata={"name": name, "namespace": "default"}, opts=opts)
 
     handles = {}
-    if extras:
+    if with_handles:
         handles = dict(
             operators=OperatorHandles(kserve=stand_in("kserve"), keda=stand_in("keda"), kuberay=stand_in("kuberay")),
             gpu_node_pools={"l40s": stand_in("pool-l40s"), "h100": stand_in("pool-h100")},
@@ -151,7 +151,7 @@ def _model_resources(exc) -> list[str]:
 
 def test_bad_input_fails_before_any_resource_naming_the_field():
     def program():
-        ref = fake_platform(extras=False)
+        ref = fake_platform(with_handles=False)
         ModelDeployment("bad", {"name": "bad", "model": "Qwen/Qwen2.5-7B-Instruct",
                                 "autoscaling": {"min_replicas": 3, "max_replicas": 1}}, platform=ref)
 
@@ -203,7 +203,7 @@ def test_two_model_deployments_with_one_spec_name_are_refused_before_the_second_
 def test_a_model_that_does_not_fit_fails_with_the_numbers():
     def program():
         ModelDeployment("big", {"name": "big", "model": "s3://weights/llama-3.1-405b", "instance_type": "g6e.xlarge"},
-                        platform=fake_platform(extras=False))
+                        platform=fake_platform(with_handles=False))
 
     with pytest.raises(pulumi.InputPropertiesError) as info:
         run_program(program, stack="test")
@@ -212,7 +212,7 @@ def test_a_model_that_does_not_fit_fails_with_the_numbers():
 
 def test_a_gated_model_without_a_token_is_refused():
     def program():
-        ModelDeployment("qwen", HUB, platform=fake_platform(extras=False))
+        ModelDeployment("qwen", HUB, platform=fake_platform(with_handles=False))
 
     with pytest.raises(pulumi.InputPropertiesError, match="source.hf_token_config_key"):
         run_program(program, stack="test")

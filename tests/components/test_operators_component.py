@@ -29,7 +29,7 @@ def run(spec: dict, captured: dict | None = None):
         gate = k8s.core.v1.Namespace("gate", metadata={"name": "gate"}, opts=pulumi.ResourceOptions(provider=provider))
         ops = Operators("ops", spec, depends_on=[gate], opts=pulumi.ResourceOptions(provider=provider))
         if captured is not None:
-            captured["extras"] = ops.extras()
+            captured["handles"] = ops.handles()
             captured["workloads"] = ops.workload_dependencies()
 
     return run_program(program, stack="test")
@@ -115,13 +115,14 @@ def test_recorded_custom_resources_match_the_upstream_crds(plan):
     assert plan.depends_on(plan.named("ops-karpenter-monitor"), kps)
 
 
-def test_extras_and_workload_dependencies():
+def test_handles_and_workload_dependencies():
     captured: dict = {}
     plan = run(SPEC, captured)
-    extras = captured["extras"]
-    assert extras["prometheus_url"] == PROMETHEUS_URL
-    for key in ("cert_manager", "kserve", "kuberay", "keda", "keda_http", "monitoring"):
-        assert extras[key] is not None, key
+    handles = captured["handles"]
+    expected = {"cert_manager": "cert-manager", "kserve": "kserve-resources", "kuberay": "kuberay-operator",
+                "keda": "keda", "keda_http": "keda-add-ons-http", "monitoring": "kube-prometheus-stack"}
+    for field, release in expected.items():
+        assert getattr(handles, field)._name == f"ops-{release}", field
     assert {r._name for r in captured["workloads"]} == {
         "ops-kserve-resources", "ops-kuberay-operator", "ops-keda", "ops-keda-add-ons-http"
     }
@@ -145,9 +146,9 @@ def test_switches_remove_releases_and_resources():
     assert [r.inputs["name"] for r in plan.helm_releases()] == ["keda"]
     assert not plan.by_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
     assert not plan.by_type("kubernetes:core/v1:ConfigMap")
-    extras = captured["extras"]
-    assert extras["kserve"] is None and extras["monitoring"] is None and extras["prometheus_url"] is None
-    assert extras["keda_http"] is None and extras["keda"] is not None
+    handles = captured["handles"]
+    assert handles.kserve is None and handles.monitoring is None and handles.keda_http is None
+    assert handles.keda._name == "ops-keda"
 
 
 def test_grafana_off_keeps_rules_but_drops_dashboards():

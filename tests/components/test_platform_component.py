@@ -247,10 +247,18 @@ def test_coredns_is_a_pinned_managed_add_on_on_the_system_nodes():
     assert karpenter.inputs["values"]["dnsPolicy"] == "Default"  # survives CoreDNS having nowhere to run
 
 
+def test_every_managed_addon_is_pinned_for_the_clusters_minor(plan):
+    # versions from catalog/versions.py's cited sources, copied here so a silent edit of the table fails
+    expected = {"coredns": "v1.12.4-eksbuild.1", "eks-pod-identity-agent": "v1.3.10-eksbuild.2",
+                "aws-ebs-csi-driver": "v1.56.0-eksbuild.1"}
+    addons = {a.inputs["addonName"]: a.inputs.get("addonVersion") for a in plan.by_type("aws:eks/addon:Addon")}
+    assert addons == expected
+
+
 def test_a_kubernetes_minor_without_a_pinned_coredns_is_refused():
     from gpu_platform.spec import PlatformSpec, SpecError, validate_spec
 
     with pytest.raises(SpecError) as info:
         validate_spec(PlatformSpec, {"environment": "dev", "region": "us-west-2",
                                      "cluster": {"name": "gpu-t", "kubernetes_version": "1.35"}})
-    assert "has no pinned CoreDNS add-on version" in str(info.value)
+    assert "has no pinned coredns, eks-pod-identity-agent, aws-ebs-csi-driver add-on version" in str(info.value)
