@@ -7,8 +7,7 @@ Public API (imported lazily so `python -m gpu_platform validate` does not pay fo
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -17,7 +16,11 @@ _EXPORTS: dict[str, str] = {
     "PlatformSpec": "gpu_platform.spec",
     "SpecError": "gpu_platform.spec",
     "GpuPlatform": "gpu_platform.components.platform",
-    "Network": "gpu_platform.components.platform",
+    "Network": "gpu_platform.components.network",
+    "OperatorHandles": "gpu_platform.components.ref",
+    "resolve": "gpu_platform.resolve",
+    "ResolvedPlatform": "gpu_platform.resolve",
+    "ResolvedModel": "gpu_platform.resolve",
     "PlatformRef": "gpu_platform.components.ref",
     "run_program": "gpu_platform.plan",
     "Karpenter": "gpu_platform.components.karpenter",
@@ -47,12 +50,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'gpu_platform' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__ = lazy_exports(__name__, _EXPORTS)
