@@ -13,6 +13,7 @@ from typing import Any, Mapping, Optional
 import yaml
 
 from . import stack_yaml
+from .secret import SECRET
 from .resolve import ResolvedPlatform, resolve
 from .spec import PlatformSpec
 from .spec._base import SpecError
@@ -20,7 +21,7 @@ from .spec._base import SpecError
 PROJECT = "gpu-platform"
 PLATFORM_KEY = f"{PROJECT}:platform"
 REGION_KEY = "aws:region"
-SECRET_PLACEHOLDER = "[secret]"
+SECRET_PLACEHOLDER = SECRET
 
 
 @dataclass(frozen=True)

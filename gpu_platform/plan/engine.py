@@ -20,7 +20,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
 
-SECRET = "[secret]"
+from ..secret import SECRET  # re-exported: gpu_platform.plan.SECRET
+
 UNKNOWN = "[unknown]"
 
 # Signatures Pulumi uses to mark special values on the wire (pulumi/runtime/rpc.py).
