@@ -179,16 +179,32 @@ class ModelDeployment(pulumi.ComponentResource):
                  "the model needs a Hugging Face token; pass hf_token= (a Pulumi secret)")
         super().__init__("gpu-platform:index:ModelDeployment", name, None, opts)
         self.spec, self.sizing_plan = spec, sized
-        environment = platform.spec.environment.value
-        region = platform.spec.region
+        self._warn(model, platform)
+        rendered = rm.render_model(
+            spec,
+            sized,
+            environment=platform.spec.environment.value,
+            region=platform.spec.region,
+            with_hf_token=hf_token is not None,
+            monitor=platform.monitored,
+        )
+        deps = self._dependencies(name, model, platform, base, after, create_namespace)
+        if rendered.s3_policy is not None:
+            # Pods started before the association exists get no credentials: create it first.
+            deps.append(self._weights_identity(name, spec, platform, rendered.s3_policy))
+        self._register_objects(name, rendered, platform.opts(self, deps), hf_token)
+        self._set_outputs(model, rendered)
+        register_declared_outputs(self)
 
+    def _warn(self, model: ResolvedModel, platform: PlatformRef) -> None:
+        """What is legal but worth knowing before `up`: shared GPUs, and RayService upgrades that apply in place."""
+        spec, sized = model.spec, model.sizing
         if sized.gpu_class in time_sliced_classes(platform.spec):
             pulumi.log.warn(
                 f"{spec.name}: the {sized.gpu_class} pool time-slices GPUs; vLLM reserves "
                 f"{spec.engine.gpu_memory_utilization:.0%} of the GPU's memory, so other pods on the same GPU may OOM",
                 resource=self,
             )
-
         if sized.backend is Backend.RAYSERVICE and not sized.second_cluster_fits:
             pulumi.log.warn(
                 f"{spec.name}: the {sized.gpu_class} pools cannot hold a second {sized.gpus_per_replica * sized.max_replicas}"
@@ -196,46 +212,42 @@ class ModelDeployment(pulumi.ComponentResource):
                 "change to the cluster itself (image, resources) needs the RayService recreated",
                 resource=self,
             )
-        rendered = rm.render_model(
-            spec,
-            sized,
-            environment=environment,
-            region=region,
-            with_hf_token=hf_token is not None,
-            monitor=platform.monitored,
-        )
 
-        # Wait for the operators this backend's custom resources need, and the class's NodePool.
+    def _dependencies(self, name: str, model: ResolvedModel, platform: PlatformRef, base: Optional[ModelServingBase],
+                      after: Sequence[pulumi.Resource], create_namespace: bool) -> list[pulumi.Resource]:
+        """What the model's objects wait for: its backend's operators, its NodePool, the shared base, the caller's
+        ``after`` and (when it creates one) its namespace."""
         deps = platform.operators.of(model.operators())
-        pool = platform.gpu_node_pools.get(sized.pool or sized.gpu_class)
+        pool = platform.gpu_node_pools.get(model.sizing.pool or model.sizing.gpu_class)
         deps += [pool] if pool is not None else []
         if base is not None:
             deps.append(base)
         deps += list(after)
         if create_namespace:
-            ns = ModelNamespace(
+            deps.append(ModelNamespace(
                 f"{name}-ns",
                 platform,
-                spec.namespace,
-                rm.gpu_quota([spec], [sized]),
+                model.spec.namespace,
+                rm.gpu_quota([model.spec], [model.sizing]),
                 opts=pulumi.ResourceOptions(parent=self),
-            )
-            deps.append(ns)
-        k8s_opts = platform.opts(self, deps)
+            ))
+        return deps
 
-        if rendered.s3_policy is not None:
-            _role, association = pod_identity_role(
-                f"{name}-weights",
-                cluster_name=platform.cluster_name,
-                namespace=spec.namespace,
-                service_account=rm.service_account_name(spec) or spec.name,
-                parent=self,
-                inline_policy=rendered.s3_policy,
-                tags={"model": spec.name, "environment": environment},
-            )
-            # Pods started before the association exists get no credentials: create it first.
-            k8s_opts = platform.opts(self, [*deps, association])
+    def _weights_identity(self, name: str, spec: ModelSpec, platform: PlatformRef, policy: str) -> pulumi.Resource:
+        """Read-only access to the S3 weights for the model's service account (EKS Pod Identity)."""
+        _role, association = pod_identity_role(
+            f"{name}-weights",
+            cluster_name=platform.cluster_name,
+            namespace=spec.namespace,
+            service_account=rm.service_account_name(spec) or spec.name,
+            parent=self,
+            inline_policy=policy,
+            tags={"model": spec.name, "environment": platform.spec.environment.value},
+        )
+        return association
 
+    def _register_objects(self, name: str, rendered: rm.RenderedModel, k8s_opts: pulumi.ResourceOptions,
+                          hf_token: Optional[pulumi.Input[str]]) -> None:
         self.objects: dict[str, pulumi.CustomResource] = {}
         for part, obj in rendered.objects:
             if part == "hf-token":
@@ -244,6 +256,8 @@ class ModelDeployment(pulumi.ComponentResource):
             else:
                 self.objects[part] = apply_object(f"{name}-{part}", obj, k8s_opts)
 
+    def _set_outputs(self, model: ResolvedModel, rendered: rm.RenderedModel) -> None:
+        spec, sized = model.spec, model.sizing
         report = sized.report()
         self.endpoint = pulumi.Output.from_input(rendered.endpoint)
         self.served_model_name = pulumi.Output.from_input(spec.model_name)
@@ -257,7 +271,6 @@ class ModelDeployment(pulumi.ComponentResource):
         self.canary_traffic_percent = pulumi.Output.from_input(spec.canary.traffic_percent if spec.canary else 0)
         self.sizing = pulumi.Output.from_input({k: v for k, v in report.items() if k != "cost"})
         self.cost = pulumi.Output.from_input(report["cost"])
-        register_declared_outputs(self)
 
     def outputs(self) -> dict[str, pulumi.Output[Any]]:
         """The component's outputs by their exported (camelCase) names."""
