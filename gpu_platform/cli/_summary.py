@@ -56,6 +56,7 @@ def model_notes(plan: Any) -> Iterator[str]:
         spot_max += c.get("spot_hourly_max", 0)
         as_of = c.get("prices_as_of", as_of)
     yield escape(
-        f"  total: ${total_min:,.2f}–{total_max:,.2f}/h on-demand (${total_min * 730:,.0f}–{total_max * 730:,.0f}/month), "
+        f"  total: ${total_min:,.2f}–{total_max:,.2f}/h on-demand "
+        f"(${total_min * 730:,.0f}–{total_max * 730:,.0f}/month), "
         f"${spot_min:,.2f}–{spot_max:,.2f}/h spot; catalog prices as of {as_of}"
     )

@@ -242,9 +242,24 @@ def test_importing_the_cli_registers_nothing_and_has_no_cycle():
             "          'gpu_platform.cli._stack', 'gpu_platform.cli._review', 'gpu_platform.cli._verify',\n"
             "          'gpu_platform.cli._package', 'gpu_platform.cli._plan', 'gpu_platform.cli'):\n"
             "    importlib.import_module(m)\n"
-            "print(sorted(m for m in sys.modules if m.startswith(('gpu_platform.dev', 'gpu_platform.plan', 'pulumi'))))\n")
+            "heavy = ('gpu_platform.dev', 'gpu_platform.plan', 'pulumi')\n"
+            "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_version_has_one_source(capsys):
+    import tomllib
+
+    import gpu_platform
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert "version" not in project["project"] and project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "gpu_platform.__version__"}
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"gpu-platform {gpu_platform.__version__}"
+    assert "Apache License" in (REPO / "LICENSE").read_text()
+    assert f"## {gpu_platform.__version__}" in (REPO / "CHANGELOG.md").read_text()
 
 
 @pytest.fixture(scope="module")
