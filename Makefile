@@ -3,16 +3,26 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+# A venv is healthy when its interpreter runs and the installed dependencies import; a stamp alone proves neither
+# (a moved repository or an upgraded system Python leaves a venv whose interpreter no longer starts).
+HEALTHY = $(BIN)/python -c 'import pulumi, pydantic, rich, pytest' >/dev/null 2>&1
 
-.PHONY: install plan test bench validate clean controlplane verify
+.PHONY: install plan test bench validate clean controlplane verify docs golden schema-args wheel-test
 
-install: $(STAMP)
+install:
+	@if [ -f $(STAMP) ] && ! $(HEALTHY); then echo "install: $(VENV) is broken; recreating it"; rm -rf $(VENV); fi
+	@$(MAKE) --no-print-directory --silent $(STAMP)
 
+# pip is not --quiet on purpose: a cold install downloads the provider SDKs for minutes, and silence looks hung.
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@test -x $(BIN)/python || { echo "install: creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
+	@echo "install: upgrading pip"
+	$(PIP) install --progress-bar off --upgrade pip
+	@echo "install: installing gpu-platform (editable) with its dev extras"
+	$(PIP) install --progress-bar off -e '.[dev]'
 	@touch $(STAMP)
+	@echo "install: done"
 
 ## Plan the dev stack offline (no cloud credentials) into ./out/dev
 plan: install
@@ -43,5 +53,21 @@ bench: install
 	$(BIN)/python benchmarks/bench_plan.py
 	$(BIN)/python benchmarks/bench_models.py
 
+## Maintainer commands (python -m gpu_platform.dev): regenerate committed files after a spec or resource change
+docs: install
+	$(BIN)/python -m gpu_platform.dev docs
+
+golden: install
+	$(BIN)/python -m gpu_platform.dev golden --update
+
+schema-args: install
+	$(BIN)/python -m gpu_platform.dev schema --write-args
+
+## The release artifact: build the wheel, install it into a fresh venv, plan a stack outside the repository
+wheel-test: install
+	$(BIN)/python -m gpu_platform.dev wheel-test
+
+## Build outputs and caches; the venv too when it is broken (a healthy one is kept: reinstalling takes minutes)
 clean:
-	rm -rf out .pytest_cache .hypothesis
+	rm -rf out .pytest_cache .hypothesis build dist *.egg-info
+	@if [ -d $(VENV) ] && ! $(HEALTHY); then echo "clean: removing broken $(VENV)"; rm -rf $(VENV); fi

@@ -1,7 +1,7 @@
 """The golden record of stateful URNs per stack (``tests/stacks/golden_urns.json``) and the comparison with it.
 
-``python -m gpu_platform golden`` compares, ``--update`` rewrites the record. A stateful resource (see
-:data:`gpu_platform.plan.diff.STATEFUL_TYPES`) whose URN disappears is an error unless
+``python -m gpu_platform.dev golden`` compares, ``--update`` (``make golden``) rewrites the record. A stateful
+resource (see :data:`gpu_platform.plan.diff.STATEFUL_TYPES`) whose URN disappears is an error unless
 ``gpu_platform/components/_aliases.py`` records where it moved and the new URN exists.
 """
 
@@ -55,7 +55,7 @@ def problems(golden: dict[str, dict], now: dict[str, dict]) -> list[str]:
     out: list[str] = []
     for stack, entry in sorted(now.items()):
         if stack not in golden:
-            out.append(f"{stack}: no golden record; run `python -m gpu_platform golden --update`")
+            out.append(f"{stack}: no golden record; run `python -m gpu_platform.dev golden --update`")
             continue
         before, after = set(golden[stack]["urns"]), set(entry["urns"])
         for urn in sorted(before - after):
@@ -64,11 +64,11 @@ def problems(golden: dict[str, dict], now: dict[str, dict]) -> list[str]:
                 out.append(
                     f"{stack}: stateful resource {urn} is gone; Pulumi would delete it (and create any replacement). "
                     "Record the move in gpu_platform/components/_aliases.py and pass aliases_for(...) to the "
-                    "resource, or, if the deletion is intended, run `python -m gpu_platform golden --update`"
+                    "resource, or, if the deletion is intended, run `python -m gpu_platform.dev golden --update`"
                 )
         for urn in sorted(after - before):
             moved_here = any(urn in moved_to(old, entry["cluster"]) for old in before - after)
             if not moved_here:
                 out.append(f"{stack}: new stateful resource {urn} is not in the golden record; "
-                           "run `python -m gpu_platform golden --update` and commit it")
+                           "run `python -m gpu_platform.dev golden --update` and commit it")
     return out

@@ -193,3 +193,114 @@ def test_committed_stacks_hold_no_secure_values():
     and the Pulumi CLI decrypts all config before the program runs, so it would stop every `up`."""
     for path in (REPO / "stacks").glob("Pulumi.*.yaml"):
         assert "secure:" not in path.read_text(), path
+
+
+# ------------------------------------------------------------------------------------------------ one CLI, releasable
+USER_COMMANDS = ["validate", "plan", "check", "diff", "schema", "verify"]
+MAINTAINER_WORDS = ("docs", "golden", "--write-args", "--check-args", "wheel-test")
+
+
+def test_one_command_table_holds_the_user_commands_only():
+    from gpu_platform.cli import COMMANDS
+
+    assert [c.name for c in COMMANDS] == USER_COMMANDS
+
+
+def test_the_installed_command_lists_no_maintainer_command(capsys):
+    """pyproject's `gpu-platform` script is gpu_platform.cli:main; its --help (and every sub-command's) offers
+    nothing that writes into a repository."""
+    import tomllib
+
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"gpu-platform": "gpu_platform.cli:main"}
+    texts = []
+    for argv in (["--help"], *([name, "--help"] for name in USER_COMMANDS)):
+        assert main(argv) == 0
+        texts.append(capsys.readouterr().out)
+    listed = "\n".join(texts)
+    assert all(name in texts[0] for name in USER_COMMANDS)
+    assert [w for w in MAINTAINER_WORDS if w in listed] == []
+    assert main(["schema", "--write-args"]) == 2
+
+
+def test_maintainer_commands_are_python_m_gpu_platform_dev(capsys):
+    from gpu_platform.dev import COMMANDS, main as dev
+
+    assert [c.name for c in COMMANDS] == ["docs", "golden", "schema", "wheel-test"]
+    assert dev(["docs", "--check"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_importing_the_cli_registers_nothing_and_has_no_cycle():
+    """A fresh interpreter imports each CLI module on its own (no cycle through the package), and importing the
+    user CLI neither imports the maintainer commands nor the engine."""
+    import subprocess
+    import sys
+
+    code = ("import importlib, sys\n"
+            "for m in ('gpu_platform.cli._console', 'gpu_platform.cli._dispatch', 'gpu_platform.cli._summary',\n"
+            "          'gpu_platform.cli._stack', 'gpu_platform.cli._review', 'gpu_platform.cli._verify',\n"
+            "          'gpu_platform.cli._package', 'gpu_platform.cli._plan', 'gpu_platform.cli'):\n"
+            "    importlib.import_module(m)\n"
+            "heavy = ('gpu_platform.dev', 'gpu_platform.plan', 'pulumi')\n"
+            "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_version_has_one_source(capsys):
+    import tomllib
+
+    import gpu_platform
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert "version" not in project["project"] and project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "gpu_platform.__version__"}
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"gpu-platform {gpu_platform.__version__}"
+    assert "Apache License" in (REPO / "LICENSE").read_text()
+    assert f"## {gpu_platform.__version__}" in (REPO / "CHANGELOG.md").read_text()
+
+
+@pytest.fixture(scope="module")
+def dev_plan():
+    from gpu_platform.plan.runner import run_stack
+
+    return run_stack("dev")[1]
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_the_plan_summary_never_breaks_a_word_on_a_narrow_console(dev_plan, monkeypatch, terminal):
+    import io
+
+    from rich.console import Console
+
+    from gpu_platform.cli._console import print_table
+    from gpu_platform.cli._summary import summary_table
+    from gpu_platform.plan.output import summarize
+
+    monkeypatch.setenv("COLUMNS", "40")
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=terminal, color_system=None, highlight=False, soft_wrap=True)
+    assert console.width == 40
+    print_table(summary_table(dev_plan), console)
+    lines = buf.getvalue().splitlines()
+    for typ in {t for counts in summarize(dev_plan).values() for t in counts}:
+        assert any(typ in line for line in lines), f"{typ} is broken across lines"
+    assert max(len(line) for line in lines) > 40
+
+
+def test_the_plan_summary_in_a_log_is_as_wide_as_its_widest_row(dev_plan, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from gpu_platform.cli._console import print_table
+    from gpu_platform.cli._summary import summary_table
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    buf = io.StringIO()
+    print_table(summary_table(dev_plan), Console(file=buf, color_system=None, highlight=False, soft_wrap=True))
+    rows = [line for line in buf.getvalue().splitlines() if line.startswith("│")]
+    # No wrapped continuation rows: every row has a type and a count.
+    assert rows and all(line.rstrip(" │").split("│")[-1].strip().isdigit() for line in rows)

@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_configuration_reference_is_up_to_date():
     assert (REPO / CONFIG_DOC).read_text() == configuration_markdown(), (
-        "docs/configuration.md is stale: run `python -m gpu_platform docs`"
+        "docs/configuration.md is stale: run `python -m gpu_platform.dev docs`"
     )
 
 

@@ -1,12 +1,31 @@
-"""Plan-summary lines for models: sizing and cost per ModelDeployment, read from the plan's `models` stack output."""
+"""What `plan` prints after planning: resources per component and type, then sizing and cost per model."""
 
 from __future__ import annotations
 
 from typing import Any, Iterator
 
 from rich.markup import escape
+from rich.table import Table
 
-from .catalog.gpus import HOURS_PER_MONTH
+from ..catalog.gpus import HOURS_PER_MONTH
+
+
+def summary_table(plan: Any) -> Table:
+    """Resources per component and type. A column is never narrower than its longest word, so a narrow console
+    wraps a component name at a space but never breaks a type token (rich folds or truncates what does not fit)."""
+    from ..plan.output import summarize
+
+    rows = []
+    for component, counts in summarize(plan).items():
+        for i, (typ, n) in enumerate(sorted(counts.items())):
+            rows.append((component if i == 0 else "", typ, str(n)))
+    table = Table(title=f"Plan for stack {plan.stack}: {len(plan.resources)} resources", show_lines=False)
+    for i, header in enumerate(("component", "type", "count")):
+        longest = max(len(word) for text in (header, *(row[i] for row in rows)) for word in text.split() or [""])
+        table.add_column(header, min_width=longest, justify="right" if header == "count" else "left")
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 def model_notes(plan: Any) -> Iterator[str]:
@@ -43,13 +62,3 @@ def model_notes(plan: Any) -> Iterator[str]:
         f"(${total_min * HOURS_PER_MONTH:,.0f}–{total_max * HOURS_PER_MONTH:,.0f}/month), "
         f"${spot_min:,.2f}–{spot_max:,.2f}/h spot; catalog prices as of {as_of}"
     )
-
-
-def register() -> None:
-    from .cli import PLAN_NOTES
-
-    if model_notes not in PLAN_NOTES:
-        PLAN_NOTES.append(model_notes)
-
-
-register()
