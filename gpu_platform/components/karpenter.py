@@ -61,13 +61,48 @@ class Karpenter(pulumi.ComponentResource):
     ) -> None:
         spec = resolved_platform(spec).spec
         super().__init__("gpu-platform:index:Karpenter", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        cluster = spec.cluster.name
-        region = spec.region
         tags = platform_tags(spec)
         # The controller must land on the system group (its nodeSelector) and needs the pod identity agent.
         waits = [r for r in [system_node_group, *depends_on] if r is not None]
 
+        node_policies, access_entry = self._register_node_role(name, spec, cluster_name, tags)
+        queue_waits = self._register_interruption_queue(name, spec.cluster.name, tags)
+        controller_role, identity_waits = self._register_controller_identity(name, spec, cluster_name, tags)
+
+        # karpenter-crd, then the controller (after its IAM, queue, event rules and the node role's access entry).
+        releases = install_releases(
+            name,
+            release_plans(spec, KARPENTER),
+            parent=self,
+            provider=provider,
+            depends_on=waits,
+            extra_depends_on={
+                "karpenter": [*identity_waits, *queue_waits, access_entry],
+            },
+        )
+        self.release = releases["karpenter"]
+
+        # Custom resources after the controller (and the node role's access entry, or nodes could not join);
+        # destroy therefore deletes them first while the controller still runs.
+        self._register_node_classes(name, spec, provider, [self.release, access_entry, *node_policies])
+        self._register_node_pools(name, spec, provider)
+
+        self.register_outputs(
+            {
+                "nodeRoleArn": self.node_role.arn,
+                "controllerRoleArn": controller_role.arn,
+                "interruptionQueueUrl": self.queue.url,
+                "nodePools": sorted(self.node_pools),
+                "nodeClasses": sorted(self.node_classes),
+            }
+        )
+
+    def _register_node_role(
+        self, name: str, spec: PlatformSpec, cluster_name: pulumi.Input[str], tags: dict[str, str]
+    ) -> tuple[list[pulumi.Resource], aws.eks.AccessEntry]:
+        """Sets `node_role`; returns its managed-policy attachments and its access entry."""
+        child = pulumi.ResourceOptions(parent=self)
+        cluster = spec.cluster.name
         # Node role: the reference CloudFormation's name and managed policies; an EC2_LINUX access entry lets
         # its instances join the cluster (authentication mode API, no aws-auth ConfigMap).
         self.node_role = aws.iam.Role(
@@ -89,7 +124,11 @@ class Karpenter(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
+        return node_policies, access_entry
 
+    def _register_interruption_queue(self, name: str, cluster: str, tags: dict[str, str]) -> list[pulumi.Resource]:
+        """Sets `queue`; returns its policy, then the EventBridge targets feeding it (the controller waits for all)."""
+        child = pulumi.ResourceOptions(parent=self)
         # Interruption handling: EventBridge → SQS → controller, which cordons and drains ahead of a spot reclaim.
         self.queue = aws.sqs.Queue(
             f"{name}-interruption",
@@ -105,7 +144,7 @@ class Karpenter(pulumi.ComponentResource):
             policy=self.queue.arn.apply(lambda arn: json.dumps(rk.interruption_queue_policy(arn), sort_keys=True)),
             opts=child,
         )
-        targets = []
+        targets: list[pulumi.Resource] = []
         for key, pattern in rk.interruption_event_patterns().items():
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{key}",
@@ -124,7 +163,15 @@ class Karpenter(pulumi.ComponentResource):
                     opts=child,
                 )
             )
+        return [queue_policy, *targets]
 
+    def _register_controller_identity(
+        self, name: str, spec: PlatformSpec, cluster_name: pulumi.Input[str], tags: dict[str, str]
+    ) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+        """The controller's role; and its Pod Identity association, then its policy attachments."""
+        child = pulumi.ResourceOptions(parent=self)
+        cluster = spec.cluster.name
+        region = spec.region
         # Controller identity: EKS Pod Identity for kube-system/karpenter, policies equivalent to the reference.
         controller_role, association = pod_identity_role(
             f"{name}-controller",
@@ -146,7 +193,7 @@ class Karpenter(pulumi.ComponentResource):
                 ).items()
             }
         )
-        controller_policies = []
+        controller_policies: list[pulumi.Resource] = []
         for key in rk.CONTROLLER_POLICIES:
             policy = aws.iam.Policy(
                 f"{name}-{key}",
@@ -161,31 +208,22 @@ class Karpenter(pulumi.ComponentResource):
                     f"{name}-{key}", role=controller_role.name, policy_arn=policy.arn, opts=child
                 )
             )
+        return controller_role, [association, *controller_policies]
 
-        # karpenter-crd, then the controller (after its IAM, queue, event rules and the node role's access entry).
-        releases = install_releases(
-            name,
-            release_plans(spec, KARPENTER),
-            parent=self,
-            provider=provider,
-            depends_on=waits,
-            extra_depends_on={
-                "karpenter": [association, *controller_policies, queue_policy, *targets, access_entry],
-            },
-        )
-        self.release = releases["karpenter"]
-
-        # Custom resources after the controller (and the node role's access entry, or nodes could not join);
-        # destroy therefore deletes them first while the controller still runs.
+    def _register_node_classes(
+        self, name: str, spec: PlatformSpec, provider: pulumi.ProviderResource, waits: list[pulumi.Resource]
+    ) -> None:
+        """Sets `node_classes`: one EC2NodeClass per node-class plan, each after ``waits``."""
         self.node_classes = {}
         for plan in rk.node_class_plans(spec):
             self.node_classes[plan.name] = apply_object(
                 f"{name}-nodeclass-{plan.name}",
                 rk.ec2_node_class(spec, plan),
-                pulumi.ResourceOptions(
-                    parent=self, provider=provider, depends_on=[self.release, access_entry, *node_policies]
-                ),
+                pulumi.ResourceOptions(parent=self, provider=provider, depends_on=waits),
             )
+
+    def _register_node_pools(self, name: str, spec: PlatformSpec, provider: pulumi.ProviderResource) -> None:
+        """Sets `node_pools` (every NodePool, after the controller and its node class) and `gpu_node_pools`."""
         self.node_pools = {}
         self.gpu_node_pools = {}
         pools = [(p, rk.gpu_node_pools(spec, p), rk.pool_node_class_name(p)) for p in spec.gpu.node_pools]
@@ -206,13 +244,3 @@ class Karpenter(pulumi.ComponentResource):
                     # By pool name (what a model's sizing names) and, for models sized without pools, by class.
                     self.gpu_node_pools.setdefault(pool.name, resource)
                     self.gpu_node_pools.setdefault(pool.gpu_class.value, resource)
-
-        self.register_outputs(
-            {
-                "nodeRoleArn": self.node_role.arn,
-                "controllerRoleArn": controller_role.arn,
-                "interruptionQueueUrl": self.queue.url,
-                "nodePools": sorted(self.node_pools),
-                "nodeClasses": sorted(self.node_classes),
-            }
-        )

@@ -26,6 +26,18 @@ def _input_error(problems: list[tuple[str, str]]) -> pulumi.InputPropertiesError
     return input_error(problems, SpecError(problems, source="FallbackProxy").render())
 
 
+_PART_NAMES = {
+    "ServiceAccount": "sa",
+    "ConfigMap": "config",
+    "Secret": "credentials",
+    "Deployment": "deployment",
+    "Service": "service",
+    "PodDisruptionBudget": "pdb",
+    "ServiceMonitor": "servicemonitor",
+}
+"""Kubernetes kind → the suffix of its resource name (`<name>-<suffix>`)."""
+
+
 class FallbackProxy(pulumi.ComponentResource):
     """LiteLLM proxy in front of every model: per-group fallback chains to cloud APIs, retries per error class and
     a circuit breaker, so a crashed, overloaded, cold or scaled-to-zero model costs latency, not errors.
@@ -57,6 +69,34 @@ class FallbackProxy(pulumi.ComponentResource):
         api_keys: Optional[Mapping[Union[Provider, str], pulumi.Input[str]]] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
+        spec, targets, keys = self._checked_inputs(name, platform, spec, targets, api_keys)
+        super().__init__("gpu-platform:index:FallbackProxy", name, None, opts)
+        production = platform.spec.environment is Environment.PROD
+
+        master_key = self._register_master_key(name)
+        waits = self._register_bedrock_identity(name, platform, spec)
+        secret_values: dict[str, Any] = {rp.MASTER_KEY_ENV: master_key}
+        for provider, value in keys.items():
+            secret_values[API_KEY_PROVIDERS[provider][1]] = value
+        self.config = rp.litellm_config(spec, targets, region=platform.spec.region)
+        ns = self._register_objects(name, platform, spec, targets, production, secret_values, waits)
+
+        self.url = pulumi.Output.from_input(rp.service_url())
+        self.master_key = master_key
+        self.namespace = ns.metadata.apply(lambda m: m["name"] if m else PROXY_NAMESPACE)
+        register_declared_outputs(self)
+
+    @classmethod
+    def _checked_inputs(
+        cls,
+        name: str,
+        platform: PlatformRef,
+        spec: Union[FallbackSpec, dict[str, Any], None],
+        targets: Sequence[rp.ProxyTarget],
+        api_keys: Optional[Mapping[Union[Provider, str], pulumi.Input[str]]],
+    ) -> tuple[FallbackSpec, list[rp.ProxyTarget], dict[Provider, pulumi.Input[str]]]:
+        """The validated spec, every target (local and other stacks') and the API keys; raises every problem at
+        once, before any resource is registered."""
         if spec is None:
             spec = getattr(platform.spec, "fallback", None) or FallbackSpec()
         spec = validated(FallbackSpec, spec, prefix="fallback")
@@ -68,12 +108,12 @@ class FallbackProxy(pulumi.ComponentResource):
                 [t.group for t in targets], production_groups=[t.group for t in targets if t.production]
             )
         ]
-        keys = self._api_keys(spec, api_keys, problems)
+        keys = cls._api_keys(spec, api_keys, problems)
         if problems:
             raise _input_error(problems)
-        super().__init__("gpu-platform:index:FallbackProxy", name, None, opts)
-        tags = rc.platform_tags(platform.spec)
+        return spec, targets, keys
 
+    def _register_master_key(self, name: str) -> pulumi.Output[str]:
         master = random.RandomPassword(
             f"{name}-master-key",
             length=48,
@@ -81,32 +121,43 @@ class FallbackProxy(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["result"]),
         )
         # LiteLLM only accepts master keys starting with "sk-".
-        master_key = pulumi.Output.secret(master.result.apply(lambda r: f"sk-{r}"))
+        return pulumi.Output.secret(master.result.apply(lambda r: f"sk-{r}"))
 
-        waits: list[pulumi.Resource] = []
-        policy_doc = None
-        if rp.bedrock_model_ids(spec, platform.spec.region):
-            ident = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
-            part = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
-            policy_doc = pulumi.Output.all(ident.account_id, part.partition).apply(
-                lambda a: rp.bedrock_policy(spec, region=platform.spec.region, account_id=a[0], partition=a[1])
-            )
-            _, association = pod_identity_role(
-                f"{name}-bedrock",
-                cluster_name=platform.cluster_name,
-                namespace=PROXY_NAMESPACE,
-                service_account=rp.SERVICE_ACCOUNT,
-                parent=self,
-                inline_policy=policy_doc,
-                tags=tags,
-            )
-            # Start the proxy only once its credentials exist, so the first Bedrock fallback does not fail.
-            waits.append(association)
+    def _register_bedrock_identity(
+        self, name: str, platform: PlatformRef, spec: FallbackSpec
+    ) -> list[pulumi.Resource]:
+        """The proxy's Pod Identity for the Bedrock models it falls back to (none when it uses no Bedrock model);
+        returns what the Deployment must wait for."""
+        if not rp.bedrock_model_ids(spec, platform.spec.region):
+            return []
+        ident = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        part = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        policy_doc = pulumi.Output.all(ident.account_id, part.partition).apply(
+            lambda a: rp.bedrock_policy(spec, region=platform.spec.region, account_id=a[0], partition=a[1])
+        )
+        _, association = pod_identity_role(
+            f"{name}-bedrock",
+            cluster_name=platform.cluster_name,
+            namespace=PROXY_NAMESPACE,
+            service_account=rp.SERVICE_ACCOUNT,
+            parent=self,
+            inline_policy=policy_doc,
+            tags=rc.platform_tags(platform.spec),
+        )
+        # Start the proxy only once its credentials exist, so the first Bedrock fallback does not fail.
+        return [association]
 
-        secret_values: dict[str, Any] = {rp.MASTER_KEY_ENV: master_key}
-        for provider, value in keys.items():
-            secret_values[API_KEY_PROVIDERS[provider][1]] = value
-
+    def _register_objects(
+        self,
+        name: str,
+        platform: PlatformRef,
+        spec: FallbackSpec,
+        targets: Sequence[rp.ProxyTarget],
+        production: bool,
+        secret_values: Mapping[str, Any],
+        waits: Sequence[pulumi.Resource],
+    ) -> pulumi.Resource:
+        """Applies the proxy's Kubernetes objects, each after its namespace; returns the namespace."""
         # The ServiceMonitor needs the Prometheus Operator's CRDs: skip it where the platform runs no monitoring,
         # and create it after kube-prometheus-stack where it does.
         monitoring = platform.operators.monitoring
@@ -118,37 +169,23 @@ class FallbackProxy(pulumi.ComponentResource):
             secret_values=secret_values,
             service_monitor=spec.metrics and platform.monitored,
         )
-        self.config = rp.litellm_config(spec, targets, region=platform.spec.region)
         ns_obj, rest = objects[0], objects[1:]
         ns = apply_object(f"{name}-namespace", ns_obj, platform.opts(self))
         registered: dict[str, pulumi.Resource] = {}
         for obj in rest:
             kind = obj["kind"]
-            part_name = {
-                "ServiceAccount": "sa",
-                "ConfigMap": "config",
-                "Secret": "credentials",
-                "Deployment": "deployment",
-                "Service": "service",
-                "PodDisruptionBudget": "pdb",
-                "ServiceMonitor": "servicemonitor",
-            }[kind]
             extra = [ns]
             if kind == "Deployment":
                 extra += [registered["ConfigMap"], registered["Secret"], registered["ServiceAccount"], *waits]
             if kind == "ServiceMonitor" and monitoring is not None:
                 extra.append(monitoring)
             registered[kind] = apply_object(
-                f"{name}-{part_name}",
+                f"{name}-{_PART_NAMES[kind]}",
                 obj,
                 platform.opts(self, extra_depends_on=extra),
                 secret_fields=("stringData",) if kind == "Secret" else (),
             )
-
-        self.url = pulumi.Output.from_input(rp.service_url())
-        self.master_key = master_key
-        self.namespace = ns.metadata.apply(lambda m: m["name"] if m else PROXY_NAMESPACE)
-        register_declared_outputs(self)
+        return ns
 
     @staticmethod
     def _api_keys(

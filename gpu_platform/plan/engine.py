@@ -29,8 +29,7 @@ _SIG_KEY = "4dabf18193072939515e22adb298388d"
 _SIG_SECRET = "1b47061264138c4ac30d75fd1eb44270"
 _SIG_RESOURCE = "5cf8f73096256a8f31e491e813e4eb8e"
 _SIG_OUTPUT = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
-_SIG_ASSET = "c44067f5952c0a294b673a41bacd8c17"
-_SIG_ARCHIVE = "0def7320c3a5731c473e5ecbe6d01bc7"
+_SIG_ASSET_OR_ARCHIVE = ("c44067f5952c0a294b673a41bacd8c17", "0def7320c3a5731c473e5ecbe6d01bc7")  # asset, archive: kept as data
 _UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
@@ -46,7 +45,7 @@ def clean_value(value: Any) -> Any:
             if value.get("secret"):
                 return SECRET
             return clean_value(value["value"]) if "value" in value else UNKNOWN
-        if sig in (_SIG_ASSET, _SIG_ARCHIVE):
+        if sig in _SIG_ASSET_OR_ARCHIVE:
             return {k: clean_value(v) for k, v in value.items() if k != _SIG_KEY}
         # Protobuf maps carry no order: sort keys so two plans of the same program are byte-identical.
         return {k: clean_value(value[k]) for k in sorted(value)}
@@ -234,35 +233,10 @@ class _LogCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def run_program(
-    program: Callable[[], Any],
-    *,
-    project: str = "gpu-platform",
-    stack: str = "test",
-    config: Optional[Mapping[str, Any]] = None,
-    secret_keys: Iterable[str] = (),
-    region: Optional[str] = None,
-    mocks: Any = None,
-) -> Plan:
-    """Run ``program`` under the mock engine and return the recorded :class:`Plan`.
-
-    ``config`` holds full keys (``"aws:region"``, ``"gpu-platform:platform"``); object values may be dicts and are
-    passed as JSON, as the Pulumi CLI does. Exceptions raised by the program (and inside ``apply``) propagate.
-    """
-    import pulumi
-    from pulumi.runtime import config as pconfig
+def _recording_monitor(mocks: Any, *, project: str, stack: str, records: list[PlanResource]) -> Any:
+    """A mock monitor that appends every registration to ``records`` (the stack itself as a bare record)."""
     from pulumi.runtime import mocks as pmocks
-    from pulumi.runtime import settings as psettings
-    from pulumi.runtime.stack import run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
 
-    from .mocks import PlanMocks
-
-    config = dict(config or {})
-    region = region or config.get("aws:region") or "us-west-2"
-    mocks = mocks or PlanMocks(region=str(region))
-
-    records: list[PlanResource] = []
     lock = threading.Lock()
 
     class RecordingMonitor(pmocks.MockMonitor):
@@ -290,7 +264,15 @@ def run_program(
                     )
             return response
 
-    # Fresh global state for every run: config, root stack, outstanding work.
+    return RecordingMonitor(mocks)
+
+
+def _reset_runtime(config: Mapping[str, Any], secret_keys: Iterable[str]) -> None:
+    """Fresh global state for every run: config, root stack, outstanding work."""
+    import pulumi
+    from pulumi.runtime import config as pconfig
+    from pulumi.runtime import settings as psettings
+
     pconfig.CONFIG.set({})
     pconfig._SECRET_KEYS.set(set())
     wire_config = {k: (v if isinstance(v, str) else json.dumps(v)) for k, v in config.items()}
@@ -299,11 +281,41 @@ def run_program(
     psettings.SETTINGS.rpc_manager.clear()
     psettings.SETTINGS.outputs.clear()
 
+
+def run_program(
+    program: Callable[[], Any],
+    *,
+    project: str = "gpu-platform",
+    stack: str = "test",
+    config: Optional[Mapping[str, Any]] = None,
+    secret_keys: Iterable[str] = (),
+    region: Optional[str] = None,
+    mocks: Any = None,
+) -> Plan:
+    """Run ``program`` under the mock engine and return the recorded :class:`Plan`.
+
+    ``config`` holds full keys (``"aws:region"``, ``"gpu-platform:platform"``); object values may be dicts and are
+    passed as JSON, as the Pulumi CLI does. Exceptions raised by the program (and inside ``apply``) propagate.
+    """
+    from pulumi.runtime import mocks as pmocks
+    from pulumi.runtime import settings as psettings
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from .mocks import PlanMocks
+
+    config = dict(config or {})
+    region = region or config.get("aws:region") or "us-west-2"
+    mocks = mocks or PlanMocks(region=str(region))
+
+    records: list[PlanResource] = []
+    _reset_runtime(config, secret_keys)
+
     collector = _LogCollector()
     logger = logging.getLogger(f"gpu_platform.plan.{stack}")
     logger.propagate = False
     logger.handlers = [collector]
-    monitor = RecordingMonitor(mocks)
+    monitor = _recording_monitor(mocks, project=project, stack=stack, records=records)
     pmocks.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger)
 
     try:

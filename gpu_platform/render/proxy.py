@@ -266,13 +266,8 @@ def secret(values: Mapping[str, Any]) -> dict[str, Any]:
             "stringData": dict(values)}
 
 
-def deployment(
-    spec: FallbackSpec, config: Mapping[str, Any], *, production: bool, secret_keys: Sequence[str]
-) -> dict[str, Any]:
-    """The proxy Deployment: pinned image, probes on LiteLLM's unauthenticated health endpoints, hardened pod."""
-    img = image("litellm")
-    n = replicas(spec, production)
-    checksum = hashlib.sha256(config_yaml(config).encode()).hexdigest()[:16]
+def _env(secret_keys: Sequence[str]) -> list[dict[str, Any]]:
+    """The proxy's environment: fixed settings, then each credential from the Secret."""
     env: list[dict[str, Any]] = [
         # Use the cost map bundled in the image instead of fetching it from GitHub at every start (egress,
         # start-up latency, and a start that depends on a third party).
@@ -284,14 +279,19 @@ def deployment(
         {"name": key, "valueFrom": {"secretKeyRef": {"name": f"{NAME}-credentials", "key": key}}}
         for key in secret_keys
     ]
+    return env
+
+
+def _container(spec: FallbackSpec, secret_keys: Sequence[str]) -> dict[str, Any]:
+    """The LiteLLM container: pinned image, probes on its unauthenticated health endpoints, read-only root."""
     probe_http = {"path": "/health/liveliness", "port": "http"}
-    container = {
+    return {
         "name": NAME,
-        "image": img.ref,
+        "image": image("litellm").ref,
         "imagePullPolicy": "IfNotPresent",
         "args": ["--config", CONFIG_PATH, "--port", str(PORT), "--host", "0.0.0.0", "--num_workers", "1"],
         "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
-        "env": env,
+        "env": _env(secret_keys),
         "resources": {
             "requests": {"cpu": spec.resources.cpu, "memory": spec.resources.memory},
             "limits": {"cpu": spec.resources.cpu_limit, "memory": spec.resources.memory},
@@ -311,6 +311,10 @@ def deployment(
             {"name": "tmp", "mountPath": "/tmp"},
         ],
     }
+
+
+def _pod_spec(spec: FallbackSpec, secret_keys: Sequence[str], *, spread: bool) -> dict[str, Any]:
+    """The hardened pod; with ``spread``, its replicas on distinct nodes and spread across zones."""
     pod_spec: dict[str, Any] = {
         "serviceAccountName": SERVICE_ACCOUNT,
         # The Pod Identity agent serves credentials over the node-local endpoint; no token mount is needed.
@@ -323,13 +327,13 @@ def deployment(
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "terminationGracePeriodSeconds": 60,
-        "containers": [container],
+        "containers": [_container(spec, secret_keys)],
         "volumes": [
             {"name": "config", "configMap": {"name": f"{NAME}-config"}},
             {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
         ],
     }
-    if production or n > 1:
+    if spread:
         # Never two replicas on one node (a node loss must not take the gateway down); spread across zones.
         pod_spec["affinity"] = {
             "podAntiAffinity": {
@@ -346,6 +350,15 @@ def deployment(
                 "labelSelector": {"matchLabels": dict(SELECTOR)},
             }
         ]
+    return pod_spec
+
+
+def deployment(
+    spec: FallbackSpec, config: Mapping[str, Any], *, production: bool, secret_keys: Sequence[str]
+) -> dict[str, Any]:
+    """The proxy Deployment: pinned image, probes on LiteLLM's unauthenticated health endpoints, hardened pod."""
+    n = replicas(spec, production)
+    checksum = hashlib.sha256(config_yaml(config).encode()).hexdigest()[:16]
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -362,7 +375,7 @@ def deployment(
                     # A config change rolls the pods (LiteLLM reads config.yaml once, at start).
                     "annotations": {"gpu-platform.io/config-sha256": checksum},
                 },
-                "spec": pod_spec,
+                "spec": _pod_spec(spec, secret_keys, spread=production or n > 1),
             },
         },
     }
