@@ -11,41 +11,26 @@ from ._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
-# name → module that defines it. Later components add themselves here.
-_EXPORTS: dict[str, str] = {
-    "PlatformSpec": "gpu_platform.spec",
-    "SpecError": "gpu_platform.spec",
-    "GpuPlatform": "gpu_platform.components.platform",
-    "Network": "gpu_platform.components.network",
-    "OperatorHandles": "gpu_platform.components.ref",
-    "resolve": "gpu_platform.resolve",
-    "ResolvedPlatform": "gpu_platform.resolve",
-    "ResolvedModel": "gpu_platform.resolve",
-    "PlatformRef": "gpu_platform.components.ref",
-    "run_program": "gpu_platform.plan",
-    "Karpenter": "gpu_platform.components.karpenter",
-    "GpuAddons": "gpu_platform.components.gpu",
-    "GpuSpec": "gpu_platform.spec",
-    "GpuNodePoolSpec": "gpu_platform.spec",
-    "ModelDeployment": "gpu_platform.components.model",
-    "ModelServingBase": "gpu_platform.components.model",
-    "ModelNamespace": "gpu_platform.components.model",
-    "deploy_models": "gpu_platform.components.model",
-    "ModelSpec": "gpu_platform.spec",
-    "size_model": "gpu_platform.sizing",
-    "Sizing": "gpu_platform.sizing",
-    "SizingError": "gpu_platform.sizing",
-    "endpoint_url": "gpu_platform.render.model",
-    "Operators": "gpu_platform.components.operators",
-    "OperatorsSpec": "gpu_platform.spec",
-    "model_slo_rules": "gpu_platform.render.observability",
-    "FallbackProxy": "gpu_platform.components.proxy",
-    "targets_from_models": "gpu_platform.components.proxy",
-    "gateway_targets": "gpu_platform.components.proxy",
-    "FallbackSpec": "gpu_platform.spec",
-    "ProxyTarget": "gpu_platform.render.proxy",
-    "wake_trigger": "gpu_platform.render.proxy",
+# module → the public names it defines, each imported on first use.
+_BY_MODULE: dict[str, tuple[str, ...]] = {
+    "gpu_platform.spec": ("PlatformSpec", "SpecError", "GpuSpec", "GpuNodePoolSpec", "ModelSpec", "OperatorsSpec",
+                          "FallbackSpec"),
+    "gpu_platform.resolve": ("resolve", "ResolvedPlatform", "ResolvedModel"),
+    "gpu_platform.sizing": ("size_model", "Sizing", "SizingError"),
+    "gpu_platform.render.model": ("endpoint_url",),
+    "gpu_platform.render.observability": ("model_slo_rules",),
+    "gpu_platform.render.proxy": ("ProxyTarget", "wake_trigger"),
+    "gpu_platform.components.platform": ("GpuPlatform",),
+    "gpu_platform.components.network": ("Network",),
+    "gpu_platform.components.ref": ("PlatformRef", "OperatorHandles"),
+    "gpu_platform.components.karpenter": ("Karpenter",),
+    "gpu_platform.components.gpu": ("GpuAddons",),
+    "gpu_platform.components.operators": ("Operators",),
+    "gpu_platform.components.model": ("ModelDeployment", "ModelServingBase", "ModelNamespace", "deploy_models"),
+    "gpu_platform.components.proxy": ("FallbackProxy", "targets_from_models", "gateway_targets"),
+    "gpu_platform.plan": ("run_program",),
 }
+_EXPORTS = {name: module for module, names in _BY_MODULE.items() for name in names}
 
 __all__ = sorted(_EXPORTS)
 

@@ -11,17 +11,13 @@ from __future__ import annotations
 
 from .._lazy import lazy_exports
 
-_EXPORTS = {
-    "SECRET": ".engine",
-    "Plan": ".engine",
-    "PlanResource": ".engine",
-    "clean_value": ".engine",
-    "run_program": ".engine",
-    "PlanMocks": ".mocks",
-    "UnknownInvokeError": ".mocks",
-    "write_plan": ".output",
-    "run_stack": ".runner",
+_BY_MODULE: dict[str, tuple[str, ...]] = {
+    ".engine": ("SECRET", "Plan", "PlanResource", "clean_value", "run_program"),
+    ".mocks": ("PlanMocks", "UnknownInvokeError"),
+    ".output": ("write_plan",),
+    ".runner": ("run_stack",),
 }
+_EXPORTS = {name: module for module, names in _BY_MODULE.items() for name in names}
 
 __all__ = sorted(_EXPORTS)
 

@@ -47,6 +47,14 @@ def matches(*fields: str, pattern: re.Pattern[str], message: str) -> Any:
     return checked(*fields, check=check)
 
 
+def short_name(*fields: str, max_len: int) -> Any:
+    """A field validator: a DNS-1123 label of at most ``max_len`` characters (pool and access-entry names, which
+    prefix the Kubernetes and AWS names derived from them)."""
+    pattern = re.compile(rf"^(?=.{{1,{max_len}}}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    return matches(*fields, pattern=pattern,
+                   message=f"must be lowercase letters, digits and '-', at most {max_len} characters")
+
+
 class FieldError(ValueError):
     """A validator's complaint about one sub-field of the model it validates.
 

@@ -122,9 +122,7 @@ class Backend(str, Enum):
 class Priority(str, Enum):
     """Scheduling priority of the model's pods (a PriorityClass); higher preempts lower when GPUs are short."""
 
-    CRITICAL = "critical"
-    STANDARD = "standard"
-    BATCH = "batch"
+    CRITICAL, STANDARD, BATCH = "critical", "standard", "batch"
 
 
 class EngineSpec(SpecModel):

@@ -14,7 +14,7 @@ from typing import Optional
 from pydantic import Field, field_validator, model_validator
 
 from ..catalog.gpus import GPU_CLASSES, pool_instances
-from ._base import K8S_NAME, FieldError, SpecModel, checked
+from ._base import K8S_NAME, FieldError, SpecModel, checked, short_name
 from .gpu_sharing import MigSpec, TimeSlicingSpec, mig_fit_problem
 from .node_classes import AmiFamily
 
@@ -172,12 +172,7 @@ class GpuNodePoolSpec(SpecModel):
     labels: dict[str, str] = Field(default_factory=dict)
     """Extra node labels (team, workload tier). Karpenter's own domains are refused."""
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not K8S_NAME.match(v) or len(v) > 40:
-            raise ValueError("must be lowercase letters, digits and '-', at most 40 characters")
-        return v
+    _name = short_name("name", max_len=40)
 
     @field_validator("labels")
     @classmethod

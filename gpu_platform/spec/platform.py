@@ -9,7 +9,7 @@ from typing import Optional
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import FieldError, SpecModel
+from ._base import KMS_ARN, FieldError, SpecModel, matches, short_name
 from .fallback import FallbackSpec
 from .gpu import GpuSpec
 from .model import ModelSpec
@@ -23,17 +23,13 @@ _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _CLUSTER_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 _PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
-_KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[\w/-]+$")
 _GPU_FAMILY = re.compile(r"^(g|p)\d")  # g4dn, g5, g6e, p4d, p5 ...
-_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 class Environment(str, Enum):
     """Deployment tier; production turns on the stricter rules (HA, no spot-only pools, fallback chains)."""
 
-    DEV = "dev"
-    STAGING = "staging"
-    PROD = "prod"
+    DEV, STAGING, PROD = "dev", "staging", "prod"
 
 
 class NatStrategy(str, Enum):
@@ -48,27 +44,20 @@ class NatStrategy(str, Enum):
 class AccessPolicy(str, Enum):
     """EKS access policy granted to an admin access entry."""
 
-    CLUSTER_ADMIN = "cluster_admin"
-    ADMIN = "admin"
-    EDIT = "edit"
-    VIEW = "view"
+    CLUSTER_ADMIN, ADMIN, EDIT, VIEW = "cluster_admin", "admin", "edit", "view"
 
 
 class CapacityType(str, Enum):
     """EC2 purchasing option."""
 
-    ON_DEMAND = "on_demand"
-    SPOT = "spot"
+    ON_DEMAND, SPOT = "on_demand", "spot"
 
 
 class ControlPlaneLog(str, Enum):
     """EKS control-plane log stream shipped to CloudWatch."""
 
-    API = "api"
-    AUDIT = "audit"
-    AUTHENTICATOR = "authenticator"
-    CONTROLLER_MANAGER = "controllerManager"
-    SCHEDULER = "scheduler"
+    API, AUDIT, AUTHENTICATOR = "api", "audit", "authenticator"
+    CONTROLLER_MANAGER, SCHEDULER = "controllerManager", "scheduler"
 
 
 def _cidr(value: str) -> str:
@@ -171,19 +160,9 @@ class AccessEntrySpec(SpecModel):
     namespaces: Optional[list[str]] = None
     """Restrict the policy to these namespaces; default: cluster-wide. Not allowed with cluster_admin."""
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not _K8S_NAME.match(v) or len(v) > 40:
-            raise ValueError("must be lowercase letters, digits and '-', at most 40 characters")
-        return v
-
-    @field_validator("principal_arn")
-    @classmethod
-    def _arn(cls, v: str) -> str:
-        if not _PRINCIPAL_ARN.match(v):
-            raise ValueError("must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)")
-        return v
+    _name = short_name("name", max_len=40)
+    _arn = matches("principal_arn", pattern=_PRINCIPAL_ARN,
+                   message="must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)")
 
     @model_validator(mode="after")
     def _scope(self) -> "AccessEntrySpec":
@@ -203,12 +182,7 @@ class SecretsEncryptionSpec(SpecModel):
     kms_key_arn: Optional[str] = None
     """Existing KMS key to use; default: the platform creates one with yearly rotation."""
 
-    @field_validator("kms_key_arn")
-    @classmethod
-    def _arn(cls, v: Optional[str]) -> Optional[str]:
-        if v is not None and not _KMS_ARN.match(v):
-            raise ValueError("must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)")
-        return v
+    _arn = matches("kms_key_arn", pattern=KMS_ARN, message="must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)")
 
     @model_validator(mode="after")
     def _consistent(self) -> "SecretsEncryptionSpec":
@@ -356,12 +330,7 @@ class PlatformSpec(SpecModel):
         return self.model_copy(update={"models": [], "fallback": self.fallback.model_copy(
             update={"external_models": [], "chains": [], "model_stacks": []})})
 
-    @field_validator("region")
-    @classmethod
-    def _region(cls, v: str) -> str:
-        if not _REGION.match(v):
-            raise ValueError("must be an AWS region such as us-west-2")
-        return v
+    _region = matches("region", pattern=_REGION, message="must be an AWS region such as us-west-2")
 
     @field_validator("tags")
     @classmethod

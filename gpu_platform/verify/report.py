@@ -78,11 +78,12 @@ def is_environmental(event: Event) -> bool:
 class Verdict:
     """What verify found: every applied object's answer and every controller error about our objects."""
 
+    derived: int = 0
+    """Objects the controllers made from ours (InferenceService → Deployment, ScaledObject → HPA …)."""
     applied: list[ApplyResult] = field(default_factory=list)
     controller_errors: list[Event] = field(default_factory=list)
     environmental: list[Event] = field(default_factory=list)
     resolved: list[Event] = field(default_factory=list)
-    derived: int = 0
 
     @property
     def rejected(self) -> list[ApplyResult]:
