@@ -13,12 +13,12 @@ from typing import Any, Mapping, Optional
 import yaml
 
 from . import stack_yaml
+from .project import PROJECT
 from .secret import SECRET
 from .resolve import ResolvedPlatform, resolve
 from .spec import PlatformSpec
 from .spec._base import SpecError
 
-PROJECT = "gpu-platform"
 PLATFORM_KEY = f"{PROJECT}:platform"
 REGION_KEY = "aws:region"
 SECRET_PLACEHOLDER = SECRET

@@ -279,7 +279,7 @@ def _type_source(tp: Any, where: str) -> str:
 
 def _facade_source(served: ServedComponent) -> str:
     """A facade class: the real component's declared outputs (type and docstring) and the args' signature; its
-    ``__new__`` builds the real component (``served.build``), so the facade itself never exists as a resource."""
+    ``__new__`` builds the real component (``_build.build``), so the facade itself never exists as a resource."""
     import importlib
 
     from .components._outputs import output_docs, output_types
@@ -298,7 +298,7 @@ def _facade_source(served: ServedComponent) -> str:
     lines += [
         "",
         f"    def __new__(cls, {signature.partition(', ')[2]}):",
-        "        from .served import build",
+        "        from ._build import build",
         "",
         "        return build(cls, name, args, opts)",
         "",

@@ -920,7 +920,7 @@ class GpuPlatform(pulumi.ComponentResource):
     """Security group of the nodes."""
 
     def __new__(cls, name: str, args: GpuPlatformArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        from .served import build
+        from ._build import build
 
         return build(cls, name, args, opts)
 
@@ -958,7 +958,7 @@ class ModelDeployment(pulumi.ComponentResource):
     """Hourly/monthly cost at min and max replicas, on-demand and spot."""
 
     def __new__(cls, name: str, args: ModelDeploymentArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        from .served import build
+        from ._build import build
 
         return build(cls, name, args, opts)
 
@@ -978,7 +978,7 @@ class FallbackProxy(pulumi.ComponentResource):
     """Namespace the proxy runs in."""
 
     def __new__(cls, name: str, args: FallbackProxyArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        from .served import build
+        from ._build import build
 
         return build(cls, name, args, opts)
 

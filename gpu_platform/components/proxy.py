@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from ..config import PROJECT
+from ..project import PROJECT
 from ..render import cluster as rc
 from ..render import proxy as rp
 from ..render.labels import PROXY_NAMESPACE
