@@ -1,7 +1,7 @@
 """Generate ``docs/configuration.md`` from the pydantic specs (``python -m gpu_platform.dev docs``, ``make docs``).
 
 The reference is the models' own field docstrings, types, defaults and enum values, so it cannot drift from the
-code; ``tests/unit/test_docs.py`` fails when the committed file is out of date.
+code; ``tests/cli/test_docs.py`` fails when the committed file is out of date.
 """
 
 from __future__ import annotations

@@ -100,7 +100,7 @@ class KvCacheDtype(str, Enum):
 
 
 # Namespaces the platform's own components live in (render/: labels, operators, gpu, karpenter); a model there
-# would put its default-deny NetworkPolicies and GPU quota on them. tests/unit/test_model_spec.py keeps this in sync.
+# would put its default-deny NetworkPolicies and GPU quota on them. tests/spec/test_model_spec.py keeps this in sync.
 PLATFORM_NAMESPACES = frozenset(
     {"llm-gateway", "monitoring", "kserve", "keda", "kuberay-system", "cert-manager", "gpu-system", "karpenter"}
 )

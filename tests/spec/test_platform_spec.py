@@ -132,33 +132,8 @@ def test_every_field_is_documented():
 
 
 # ------------------------------------------------------------------------------------------------ name collisions
-_POOL = {"node_pools": [{"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand", "limits": {"gpus": 16}}]}
 _MODEL = {"name": "chat", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu_class": "l40s"}
-
-
-def test_a_model_named_like_anothers_canary_is_refused_before_anything_is_registered():
-    """`chat` with a canary creates InferenceService chat-canary (and its Deployment chat-canary-predictor);
-    a second model named chat-canary would be the same objects."""
-    doc = merged(gpu=_POOL, models=[
-        {**_MODEL, "canary": {"revision": "1a2b3c4", "traffic_percent": 10}},
-        {**_MODEL, "name": "chat-canary", "served_name": "chat-next"},
-    ])
-    assert problems(doc) == {
-        "models[1].name": "'chat-canary' would create 'chat-canary' in namespace models, which models[0] (chat) "
-        "already creates; rename one of them"
-    }
-
-
-def test_a_deployment_model_named_like_a_kserve_predictor_is_refused():
-    doc = merged(gpu=_POOL, models=[
-        _MODEL, {**_MODEL, "name": "chat-predictor", "served_name": "p", "backend": "deployment"},
-    ])
-    assert "models[1].name" in problems(doc)
-    # In another namespace the same names are fine.
-    ok = merged(gpu=_POOL, models=[
-        _MODEL, {**_MODEL, "name": "chat-predictor", "served_name": "p", "backend": "deployment", "namespace": "team-b"},
-    ])
-    assert len(resolve(ok).spec.models) == 2
+_POOL = {"node_pools": [{"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand", "limits": {"gpus": 16}}]}
 
 
 @pytest.mark.parametrize("namespace", ["llm-gateway", "monitoring", "kserve", "keda", "kuberay-system", "cert-manager",
@@ -178,54 +153,6 @@ def test_platform_namespaces_cover_every_namespace_the_platform_renders_into():
     assert karpenter.NAMESPACE == "kube-system"  # a system namespace, refused on its own
 
 
-def test_replicas_that_could_never_schedule_are_refused():
-    """The l40s pool below runs at most 3 GPUs (on-demand only). 3 single-GPU replicas fit, but at max replicas a
-    rolling update's surge replica (maxSurge 1) would be a 4th that never schedules: the rollout waits forever."""
-    pool = {"node_pools": [{"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand", "limits": {"gpus": 3}}]}
-    doc = merged(gpu=pool, models=[{**_MODEL, "autoscaling": {"min_replicas": 1, "max_replicas": 3}}])
-    assert problems(doc) == {
-        "models[0].autoscaling.max_replicas": "4 replicas (max_replicas, canary, and headroom or a rollout's surge) × "
-        "1 GPUs = 4 GPUs, above the l40s pools' ceiling of 3: they could never all schedule (at max replicas a "
-        "rolling update would wait forever); lower max_replicas or raise the pool's limits.gpus"
-    }
-    ok = merged(gpu=pool, models=[{**_MODEL, "autoscaling": {"min_replicas": 1, "max_replicas": 2}}])
-    assert resolve(ok).spec.models[0].autoscaling.max_replicas == 2
-    # A ReadWriteOnce cache recreates instead of surging (one replica at most): 1 fits a 1-GPU pool.
-    one = {"node_pools": [{"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand", "limits": {"gpus": 1}}]}
-    cached = merged(gpu=one, models=[{**_MODEL, "cache": {"size_gib": 40},
-                                      "autoscaling": {"min_replicas": 1, "max_replicas": 1}}])
-    assert resolve(cached).spec.models[0].cache.size_gib == 40
-
-
-def _private(cidrs, tgw=None, vpc="10.30.0.0/16"):
-    endpoint = {"public": False, "private_access_cidrs": cidrs, **({"transit_gateway_id": tgw} if tgw else {})}
-    return merged(cluster={"name": "gpu-test", "endpoint": endpoint}, network={"vpc_cidr": vpc})
-
-
-def test_a_private_endpoint_needs_a_route_from_every_access_network():
-    """prod listed VPN and CI ranges the VPC had no route to: nothing could reach its private-only API."""
-    assert problems(_private(["10.100.0.0/16"])) == {
-        "cluster.endpoint.private_access_cidrs[0]": "10.100.0.0/16 is outside the VPC (10.30.0.0/16) and nothing "
-        "routes it there: set cluster.endpoint.transit_gateway_id (the platform attaches the VPC and adds the "
-        "routes), or run `pulumi up` from inside the VPC and list the VPC's own range"
-    }
-    assert resolve(_private(["10.100.0.0/16"], tgw="tgw-0123456789abcdef0")).spec
-    assert resolve(_private(["10.30.64.0/20"])).spec  # runners inside the VPC
-    around = problems(_private(["10.0.0.0/8"], tgw="tgw-0123456789abcdef0"))
-    assert around == {"cluster.endpoint.private_access_cidrs[0]": "10.0.0.0/8 contains the VPC's own range "
-                      "(10.30.0.0/16): list the networks that need the API (the VPN's, the CI runners') rather than "
-                      "a range the VPC overlaps"}
-
-
-def test_zones_must_exist_in_the_region():
-    """us-west-2 has zones a-d (AWS Regions and Availability Zones); the offline plan used to invent a-f anywhere."""
-    found = problems(merged(network={"az_count": 2, "availability_zones": ["us-west-2a", "us-west-2e"]}))
-    assert found == {"network.availability_zones[1]": "'us-west-2e' is not a zone of us-west-2 (it has us-west-2a, "
-                                                        "us-west-2b, us-west-2c, us-west-2d)"}
-    assert problems(merged(network={"az_count": 5})) == {
-        "network.az_count": "us-west-2 has 4 availability zones, not 5"}
-
-
 def test_the_offline_plan_uses_the_regions_real_zones():
     from gpu_platform.plan.mocks import PlanMocks
 
@@ -234,27 +161,3 @@ def test_the_offline_plan_uses_the_regions_real_zones():
     assert names == ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]  # Tokyo has no 1b
 
 
-def test_a_pool_hosting_multi_node_models_must_not_expire_nodes():
-    pool = {"name": "h100", "gpu_class": "h100", "capacity": "on_demand", "min_gpus_per_node": 8,
-            "limits": {"gpus": 32}}
-    model = {"name": "big", "model": "s3://weights/llama-3.1-405b-instruct", "gpu_class": "h100",
-             "autoscaling": {"min_replicas": 1, "max_replicas": 1}}
-    found = problems(merged(gpu={"node_pools": [pool], "al2023": {"ami_version": "v20251112"}}, models=[model]))
-    assert list(found) == ["gpu.node_pools[0].disruption.expire_after"]
-    assert "replicas span 2 nodes created together" in found["gpu.node_pools[0].disruption.expire_after"]
-    never = {**pool, "disruption": {"expire_after": "Never"}}
-    assert resolve(merged(gpu={"node_pools": [never], "al2023": {"ami_version": "v20251112"}},
-                                              models=[model])).spec
-
-
-def test_every_cross_check_problem_is_reported_in_one_run():
-    """One run names all of them: two models' problems and a zone outside the Region, not one per run."""
-    doc = merged(
-        network={"az_count": 2, "availability_zones": ["us-west-2a", "us-west-2z"]},
-        gpu={"node_pools": [{"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand", "limits": {"gpus": 2}}]},
-        models=[{**_MODEL, "autoscaling": {"min_replicas": 1, "max_replicas": 5}},
-                {**_MODEL, "name": "other", "served_name": "chat"}],
-    )
-    assert set(problems(doc)) == {
-        "models[0].autoscaling.max_replicas", "models[1].served_name", "network.availability_zones[1]",
-    }

@@ -84,21 +84,6 @@ def test_context_above_the_models_maximum():
     assert p == {"max_model_len": "65536 exceeds qwen2.5-7b's maximum context of 32768"}
 
 
-def test_a_model_too_large_fails_naming_the_field_with_numbers():
-    p = platform_problems([{"name": "big", "model": "s3://weights/llama-3.1-405b", "instance_type": "g6e.xlarge"}])
-    (path, message), = p.items()
-    assert path == "models[0].instance_type"
-    assert "needs" in message and "GiB" in message and "g6e.xlarge" in message
-
-
-def test_duplicate_names_and_served_names():
-    p = platform_problems([QWEN, {**QWEN, "model": "Qwen/Qwen2.5-3B-Instruct"}])
-    assert p == {"models[1].name": "'qwen' is already used by models[0]"}
-    p = platform_problems([{**QWEN, "served_name": "chat"}, {"name": "other", "model": "Qwen/Qwen2.5-3B-Instruct",
-                                                             "served_name": "chat"}])
-    assert list(p) == ["models[1].served_name"]
-
-
 @pytest.mark.parametrize("flag", sorted(REMOVED_VLLM_FLAGS))
 def test_flags_removed_in_vllm_033_are_refused(flag):
     p = platform_problems([{**QWEN, "engine": {"extra_args": ["--enforce-eager", f"{flag}=1"]}}])
@@ -140,39 +125,6 @@ def test_cache_and_canary_rules():
     assert "canary.revision" in problems({**QWEN, "revision": "abc", "canary": {"revision": "abc", "traffic_percent": 5}})
     assert "canary.traffic_percent" in problems({**QWEN, "canary": {"revision": "def", "traffic_percent": 90}})
     assert "canary" in problems({"name": "x", "model": "s3://weights/llama-3.1-8b", "canary": {"revision": "b", "traffic_percent": 5}})
-
-
-def test_cache_too_small_for_the_weights():
-    p = platform_problems([{**QWEN, "cache": {"size_gib": 10}, "autoscaling": {"max_replicas": 1}}])
-    (path, message), = p.items()
-    assert path == "models[0].cache.size_gib" and "cannot hold" in message
-
-
-def test_production_refuses_fast_scale_down():
-    prod = {"environment": "prod", "cluster": {"name": "gpu-test", "endpoint": {"public": False, "private_access_cidrs": ["10.100.0.0/16"], "transit_gateway_id": "tgw-0123456789abcdef0"}}}
-    p = platform_problems([{**QWEN, "autoscaling": {"scale_down_stabilization_seconds": 120}}], **prod)
-    # Every problem in one run: the fast scale-down and, as this prod model has no fallback chain, that too.
-    assert list(p) == ["models[0].autoscaling.scale_down_stabilization_seconds", "fallback.chains"]
-
-
-def test_gpu_class_must_have_a_node_pool():
-    gpu = {"node_pools": [{"name": "l4", "gpu_class": "l4"}]}
-    p = platform_problems([{**QWEN, "gpu_class": "l40s"}], gpu=gpu)
-    (path, message), = p.items()
-    assert path == "models[0].gpu_class" and "no GPU node pool offers l40s" in message
-    spec = resolve({**BASE, "gpu": gpu, "models": [QWEN]}).spec
-    assert spec.models[0].name == "qwen"
-
-
-def test_backend_needs_its_operator():
-    p = platform_problems([{**QWEN, "backend": "kserve"}], operators={"kserve": {"enabled": False}})
-    assert list(p) == ["models[0].backend"]
-
-
-def test_keda_autoscaling_needs_prometheus():
-    ops = {"monitoring": {"enabled": False, "grafana": {"enabled": False}, "alertmanager": {"enabled": False}}}
-    p = platform_problems([QWEN], operators=ops)
-    assert list(p) == ["operators.monitoring.enabled"] and "qwen" in p["operators.monitoring.enabled"]
 
 
 def test_namespace_rules():
