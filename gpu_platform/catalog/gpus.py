@@ -47,6 +47,11 @@ class GpuClass:
     mig_profiles: tuple[str, ...]
     """MIG profiles the GPU offers; empty when the GPU has no MIG."""
     instances: tuple[InstanceType, ...]
+    node_ready_s: int
+    """Karpenter launch → node Ready with the NVIDIA device plugin advertising GPUs (an estimate; p4d/p5 boot
+    slowly): the first step of a cold start on a new node."""
+    ray_accelerator: str
+    """Ray's accelerator type for this GPU (`ray.util.accelerators`), which Ray Serve LLM schedules replicas on."""
 
     @property
     def families(self) -> tuple[str, ...]:
@@ -90,12 +95,14 @@ _H100_MIG = ("1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb")
 
 GPU_CLASSES: dict[str, GpuClass] = {
     c.name: c
-    for c in (  # name, instance-gpu-name label, GiB per GPU, bf16, fp8, MIG profiles, instance types
-        GpuClass("l4", "l4", 22.5, True, True, (), _g_family("g6")),
-        GpuClass("a10g", "a10g", 22.5, True, False, (), _g_family("g5")),
-        GpuClass("l40s", "l40s", 44.5, True, True, (), _g_family("g6e")),
-        GpuClass("a100", "a100", 40.0, True, False, _A100_MIG, (_it("p4d.24xlarge", 8, 96, 1152, 21.958, 0.50, 400),)),
-        GpuClass("h100", "h100", 79.6, True, True, _H100_MIG, (_it("p5.48xlarge", 8, 192, 2048, 55.040, 0.45, 3200),)),
+    for c in (  # name, instance-gpu-name label, GiB per GPU, bf16, fp8, MIG profiles, instance types, node ready, Ray
+        GpuClass("l4", "l4", 22.5, True, True, (), _g_family("g6"), 150, "L4"),
+        GpuClass("a10g", "a10g", 22.5, True, False, (), _g_family("g5"), 150, "A10G"),
+        GpuClass("l40s", "l40s", 44.5, True, True, (), _g_family("g6e"), 150, "L40S"),
+        GpuClass("a100", "a100", 40.0, True, False, _A100_MIG,
+                 (_it("p4d.24xlarge", 8, 96, 1152, 21.958, 0.50, 400),), 420, "A100"),
+        GpuClass("h100", "h100", 79.6, True, True, _H100_MIG,
+                 (_it("p5.48xlarge", 8, 192, 2048, 55.040, 0.45, 3200),), 480, "H100"),
     )
 }
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..catalog.gpus import GpuClass, InstanceType
+from ..catalog.gpus import GPU_CLASSES, GpuClass, InstanceType
 from ..spec.model import ModelSpec
 from .memory import weight_gib
 
-NODE_READY_S = {"l4": 150, "a10g": 150, "l40s": 150, "a100": 420, "h100": 480}
-"""Karpenter launch → node Ready with the NVIDIA device plugin advertising GPUs (p4d/p5 boot slowly)."""
+NODE_READY_S = {name: c.node_ready_s for name, c in GPU_CLASSES.items()}
+"""Seconds from launch to a Ready GPU node, per class (the catalog's estimate; see GpuClass.node_ready_s)."""
 VLLM_IMAGE_GIB = 10.0
 """Compressed size of the vLLM image (CUDA, PyTorch, vLLM)."""
 IMAGE_PULL_GIBPS = 0.15
@@ -73,7 +73,7 @@ def cold_start(spec: ModelSpec, cls: GpuClass, inst: InstanceType, tp: int, pp: 
     # Profiling + KV allocation is roughly fixed; CUDA-graph capture and torch.compile grow with the model.
     warmup_s = math.ceil((20 + 0.5 * per_gpu) if spec.engine.enforce_eager else (45 + 1.5 * per_gpu))
     image_s = math.ceil(VLLM_IMAGE_GIB / IMAGE_PULL_GIBPS)
-    return ColdStart(NODE_READY_S.get(cls.name, 300), image_s, weights_s, warmup_s, source, round(gibps, 3))
+    return ColdStart(cls.node_ready_s, image_s, weights_s, warmup_s, source, round(gibps, 3))
 
 
 def startup_budget(cs: ColdStart) -> int:

@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 import yaml
 
+from ...catalog.gpus import GPU_CLASSES
 from ...catalog.versions import RAY_VERSION, image
 from ...sizing import Sizing
 from ...spec.model import ModelSpec
@@ -25,7 +26,7 @@ from .priority import PRIORITY_CLASSES
 from .rollout import await_annotations
 from .engine_args import engine_kwargs
 
-RAY_ACCELERATOR = {"l4": "L4", "a10g": "A10G", "l40s": "L40S", "a100": "A100", "h100": "H100"}
+RAY_ACCELERATOR = {name: c.ray_accelerator for name, c in GPU_CLASSES.items()}
 KUBERAY_OPERATOR_LABELS = {"app.kubernetes.io/name": "kuberay-operator"}
 
 
