@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ._lazy import lazy_exports
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # module → the public names it defines, each imported on first use.
 _BY_MODULE: dict[str, tuple[str, ...]] = {
