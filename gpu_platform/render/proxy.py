@@ -24,7 +24,7 @@ from ..catalog.bedrock import invocation_id
 from ..spec.fallback import API_KEY_PROVIDERS, BEDROCK_PROFILE_PREFIXES, FallbackSpec, Provider
 from ._common import container_security_context
 from .iam import policy_json
-from .labels import MANAGED_BY, PROMETHEUS_RELEASE, PROMETHEUS_URL, PROXY_NAMESPACE
+from .labels import HOSTNAME_LABEL, MANAGED_BY, PROMETHEUS_RELEASE, PROMETHEUS_URL, PROXY_NAMESPACE, ZONE_LABEL
 
 NAME = "litellm"
 PORT = 4000
@@ -338,14 +338,14 @@ def _pod_spec(spec: FallbackSpec, secret_keys: Sequence[str], *, spread: bool) -
         pod_spec["affinity"] = {
             "podAntiAffinity": {
                 "requiredDuringSchedulingIgnoredDuringExecution": [
-                    {"labelSelector": {"matchLabels": dict(SELECTOR)}, "topologyKey": "kubernetes.io/hostname"}
+                    {"labelSelector": {"matchLabels": dict(SELECTOR)}, "topologyKey": HOSTNAME_LABEL}
                 ]
             }
         }
         pod_spec["topologySpreadConstraints"] = [
             {
                 "maxSkew": 1,
-                "topologyKey": "topology.kubernetes.io/zone",
+                "topologyKey": ZONE_LABEL,
                 "whenUnsatisfiable": "ScheduleAnyway",
                 "labelSelector": {"matchLabels": dict(SELECTOR)},
             }

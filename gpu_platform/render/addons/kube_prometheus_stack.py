@@ -10,7 +10,7 @@ from typing import Any
 from ...spec import PlatformSpec
 from ...spec.operators import AlertmanagerSpec, GrafanaSpec
 from ..cluster import default_storage_class
-from ..labels import MONITORING_NAMESPACE, PROMETHEUS_RELEASE
+from ..labels import HOSTNAME_LABEL, MONITORING_NAMESPACE, PROMETHEUS_RELEASE
 from .base import operator
 from ..system import SYSTEM_NODE_SELECTOR, placement
 
@@ -90,7 +90,7 @@ def _prometheus_spec(spec: PlatformSpec) -> dict[str, Any]:
     if prom.replicas > 1:
         # Spread replicas over system nodes so losing one node keeps a Prometheus running.
         prometheus_spec["podAntiAffinity"] = "soft"
-        prometheus_spec["podAntiAffinityTopologyKey"] = "kubernetes.io/hostname"
+        prometheus_spec["podAntiAffinityTopologyKey"] = HOSTNAME_LABEL
     return prometheus_spec
 
 

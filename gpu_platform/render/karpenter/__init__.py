@@ -13,7 +13,7 @@ re-exported here because callers have always found them on this module.
 """
 
 from ..iam import partition
-from ..node_labels import (
+from ..labels import (
     ALLOWED_REQUIREMENT_KEYS,
     AMI_FAMILY_LABEL,
     CAPACITY_TYPE,

@@ -7,7 +7,7 @@ from typing import Any
 from ...spec import PlatformSpec
 from ..labels import NODE_ROLE_LABEL, SYSTEM_ROLE
 from ..system import controller_replicas
-from ..node_labels import OS_LABEL
+from ..labels import OS_LABEL
 from .interruption import queue_name
 
 NAMESPACE = "kube-system"

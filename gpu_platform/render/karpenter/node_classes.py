@@ -13,7 +13,7 @@ from ...spec import PlatformSpec
 from ...spec.gpu import AmiFamily, GpuNodePoolSpec, NodeClassSpec
 from ..cluster import platform_tags
 from ..labels import DISCOVERY_TAG, MANAGED_BY
-from ..node_labels import CPU_ROLE, GPU_ROLE
+from ..labels import CPU_ROLE, GPU_ROLE
 from .user_data import pool_user_data
 
 NODE_CLASS_GROUP = "karpenter.k8s.aws"

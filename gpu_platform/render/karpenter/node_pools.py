@@ -15,7 +15,7 @@ from ...catalog.gpus import GPU_CLASSES
 from ...spec import PlatformSpec
 from ...spec.gpu import AmiFamily, ConsolidationPolicy, GpuNodePoolSpec, PoolCapacity
 from ..labels import GPU_CLASS_LABEL, GPU_RESOURCE, GPU_TAINT, MANAGED_BY, NODE_ROLE_LABEL, POOL_LABEL
-from ..node_labels import (
+from ..labels import (
     AMI_FAMILY_LABEL,
     ARCH_LABEL,
     CAPACITY_TYPE,

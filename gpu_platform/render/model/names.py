@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ...spec.model import Backend, ModelSpec
-from ..labels import DOMAIN, MANAGED_BY
+from ..labels import DOMAIN, INSTANCE_TYPE_LABEL, MANAGED_BY  # noqa: F401  (INSTANCE_TYPE_LABEL: re-exported)
 
 MODEL_LABEL = f"{DOMAIN}/model"
 """Pod label carrying the workload name (`<model>` or `<model>-canary`); selectors for PDBs and policies."""
@@ -14,7 +14,6 @@ MODEL_GROUP_LABEL = f"{DOMAIN}/model-group"
 """Pod label carrying the ModelSpec name (shared by a model and its canary)."""
 ROLE_LABEL = f"{DOMAIN}/model-role"
 """`server`, `ray-head`, `ray-worker` or `headroom`."""
-INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
 DO_NOT_DISRUPT = {"karpenter.sh/do-not-disrupt": "true"}
 
 SERVING_PORT = 8080

@@ -12,7 +12,7 @@ from typing import Any, Optional
 from ...sizing import PROBE_PERIOD_S, Sizing
 from ...spec.model import ModelSpec
 from .. import _common
-from ..labels import GPU_CLASS_LABEL, GPU_RESOURCE, GPU_TOLERATION, MANAGED_BY, POOL_LABEL
+from ..labels import GPU_CLASS_LABEL, GPU_RESOURCE, GPU_TOLERATION, HOSTNAME_LABEL, MANAGED_BY, POOL_LABEL, ZONE_LABEL
 from .names import (
     CACHE_MOUNT,
     INSTANCE_TYPE_LABEL,
@@ -96,7 +96,7 @@ def spread(workload: str) -> list[dict[str, Any]]:
     selector = {"matchLabels": {MODEL_LABEL: workload}}
     return [
         {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": selector}
-        for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+        for key in (ZONE_LABEL, HOSTNAME_LABEL)
     ]
 
 
