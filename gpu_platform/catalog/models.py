@@ -9,41 +9,17 @@ explicitly. Instruct/base variants and Llama 3.3 share their architecture's numb
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
+from .architecture import Architecture, AttentionKind, WeightDtype
 
-@dataclass(frozen=True)
-class Architecture:
-    """One transformer architecture as it matters for memory: weights and the per-token KV cache."""
-
-    key: str
-    """Catalog key used in config (`llama-3.1-8b`)."""
-    params_b: float
-    """Parameters in billions (all experts for MoE models: every expert's weights are resident)."""
-    layers: int
-    """Decoder layers (`num_hidden_layers`); pipeline parallelism splits these."""
-    attention_heads: int
-    """Query heads (`num_attention_heads`); the tensor-parallel size must divide it."""
-    kv_heads: int
-    """Key/value heads (`num_key_value_heads`, grouped-query attention); below TP they are replicated."""
-    head_dim: int
-    """Size of one attention head."""
-    max_context: int
-    """Largest `max_model_len` the model supports (`max_position_embeddings`)."""
-    aliases: tuple[str, ...]
-    """Lower-case fragments that identify the architecture in a model id or S3 prefix."""
-    hf_id: str
-    """A canonical Hugging Face repository with these numbers (for documentation and examples)."""
-
-    def kv_bytes_per_token(self, kv_dtype_bytes: float) -> float:
-        """KV-cache bytes one token occupies across all layers (keys and values)."""
-        return 2 * self.layers * self.kv_heads * self.head_dim * kv_dtype_bytes
+GQA, MLA, SWA = AttentionKind.GROUPED_QUERY, AttentionKind.MULTI_HEAD_LATENT, AttentionKind.SLIDING_WINDOW
 
 
-def _a(key, params_b, layers, heads, kv, head_dim, ctx, aliases, hf_id) -> Architecture:
-    return Architecture(key, params_b, layers, heads, kv, head_dim, ctx, (key, *aliases), hf_id)
+def _a(key, params_b, layers, heads, kv, head_dim, ctx, aliases, hf_id, **more) -> Architecture:
+    return Architecture(key, params_b, layers, heads, kv, head_dim, ctx, (key, *aliases), hf_id,
+                        source=more.pop("source", f"{hf_id}/config.json"), **more)
 
 
 ARCHITECTURES: dict[str, Architecture] = {
@@ -63,6 +39,44 @@ ARCHITECTURES: dict[str, Architecture] = {
         _a("mixtral-8x7b", 46.7, 32, 32, 8, 128, 32768, (), "mistralai/Mixtral-8x7B-Instruct-v0.1"),
         _a("gemma-2-9b", 9.24, 42, 16, 8, 256, 8192, (), "google/gemma-2-9b-it"),
         _a("gemma-2-27b", 27.2, 46, 32, 16, 128, 8192, (), "google/gemma-2-27b-it"),
+        # -- 2025-26 families. Numbers from each repository's config.json (params from the model card).
+        _a("qwen3-8b", 8.19, 36, 32, 8, 128, 40960, (), "Qwen/Qwen3-8B"),
+        _a("qwen3-32b", 32.8, 64, 64, 8, 128, 40960, (), "Qwen/Qwen3-32B"),
+        _a("qwen3-30b-a3b", 30.5, 48, 32, 4, 128, 40960, (), "Qwen/Qwen3-30B-A3B", active_params_b=3.3),
+        _a("qwen3-235b-a22b", 235.1, 94, 64, 4, 128, 40960, (), "Qwen/Qwen3-235B-A22B", active_params_b=22.0),
+        # Llama 4: three of every four layers use chunked local attention over 8192 tokens (`attention_chunk_size`;
+        # every 4th is a global NoPE layer), which vLLM caches like a sliding window (ChunkedLocalAttentionSpec).
+        _a("llama-4-scout-17b-16e", 108.6, 48, 40, 8, 128, 10485760, ("llama-4-scout",),
+           "meta-llama/Llama-4-Scout-17B-16E-Instruct", active_params_b=17.0, attention=SWA, sliding_window=8192,
+           sliding_layers=36),
+        _a("llama-4-maverick-17b-128e", 401.6, 48, 40, 8, 128, 1048576, ("llama-4-maverick",),
+           "meta-llama/Llama-4-Maverick-17B-128E-Instruct", active_params_b=17.0, attention=SWA,
+           sliding_window=8192, sliding_layers=36),
+        # DeepSeek-V3/R1: MLA (kv_lora_rank 512 + qk_rope_head_dim 64 cached per token and layer), FP8 weights.
+        # 671B main-model parameters; the checkpoint also carries the 14B multi-token-prediction module vLLM does
+        # not load unless speculative decoding asks for it.
+        _a("deepseek-v3", 671.0, 61, 128, 128, 192, 163840, ("deepseek-v3-0324",), "deepseek-ai/DeepSeek-V3",
+           active_params_b=37.0, attention=MLA, kv_lora_rank=512, qk_rope_head_dim=64, weight_dtype=WeightDtype.FP8),
+        _a("deepseek-r1", 671.0, 61, 128, 128, 192, 163840, ("deepseek-r1-0528",), "deepseek-ai/DeepSeek-R1",
+           active_params_b=37.0, attention=MLA, kv_lora_rank=512, qk_rope_head_dim=64, weight_dtype=WeightDtype.FP8),
+        # gpt-oss: MoE experts in MXFP4 (128 or 32 experts × 3 × 2880² per layer), everything else BF16; every other
+        # layer a 128-token sliding window (`layer_types`).
+        _a("gpt-oss-120b", 116.8, 36, 64, 8, 64, 131072, (), "openai/gpt-oss-120b", active_params_b=5.1,
+           attention=SWA, sliding_window=128, sliding_layers=18, weight_dtype=WeightDtype.MXFP4,
+           quantized_params_b=114.7),
+        _a("gpt-oss-20b", 20.9, 24, 64, 8, 64, 131072, (), "openai/gpt-oss-20b", active_params_b=3.6,
+           attention=SWA, sliding_window=128, sliding_layers=12, weight_dtype=WeightDtype.MXFP4,
+           quantized_params_b=19.1),
+        # Gemma 3: five local (1024-token sliding window) layers for every global one (`sliding_window_pattern` 6).
+        _a("gemma-3-4b", 4.3, 34, 8, 4, 256, 131072, (), "google/gemma-3-4b-it", attention=SWA,
+           sliding_window=1024, sliding_layers=29),
+        _a("gemma-3-12b", 12.2, 48, 16, 8, 256, 131072, (), "google/gemma-3-12b-it", attention=SWA,
+           sliding_window=1024, sliding_layers=40),
+        _a("gemma-3-27b", 27.4, 62, 32, 16, 128, 131072, (), "google/gemma-3-27b-it", attention=SWA,
+           sliding_window=1024, sliding_layers=52),
+        _a("mistral-small-3.1-24b", 24.0, 40, 32, 8, 128, 131072,
+           ("mistral-small-3.1-24b-instruct", "mistral-small-3.2-24b", "mistral-small-24b"),
+           "mistralai/Mistral-Small-3.1-24B-Instruct-2503"),
     )
 }
 

@@ -2,9 +2,9 @@
 
 Per GPU, in GiB = 2**30 bytes::
 
-    weights  = parameters × bytes/parameter (dtype or quantization) ÷ (TP × PP)
-    kv_cache = 2 × layers × kv_heads × head_dim × kv_bytes × max_model_len × concurrency
-               ÷ (min(TP, kv_heads) × PP)          # KV heads are replicated once TP exceeds them
+    weights  = checkpoint bytes (its dtype per part, or the requested quantization) ÷ (TP × PP)
+    kv_cache = KV bytes of one max_model_len sequence (per attention kind: catalog/architecture.py) × concurrency
+               ÷ (kv_split(TP) × PP)   # per-head K/V over min(TP, kv_heads) GPUs; an MLA latent is not split
     need     = weights + kv_cache + runtime overhead (CUDA context, activations, CUDA graphs)
     fits    ⇔ need ≤ GPU memory × gpu_memory_utilization
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..catalog.gpus import GpuClass, InstanceType
-from ..catalog.models import Architecture
+from ..catalog.architecture import Architecture
 from ..spec.model import KvCacheDtype, ModelSpec, Quantization
 
 GIB = 2**30
@@ -42,18 +42,18 @@ EAGER_OVERHEAD_GIB = 1.0
 
 
 def weight_gib(arch: Architecture, quantization: Optional[Quantization]) -> float:
-    """Weights of ``arch`` at the given quantization (16-bit when None), GiB."""
-    return arch.params_b * 1e9 * BYTES_PER_PARAM[quantization] / GIB
+    """Weights of ``arch`` as its checkpoint stores them (quantization None), or quantized to ``quantization``, GiB."""
+    return arch.weight_bytes(None if quantization is None else BYTES_PER_PARAM[quantization]) / GIB
 
 
-def kv_cache_gib(arch: Architecture, kv_dtype: KvCacheDtype, tokens: int) -> float:
-    """KV cache for ``tokens`` tokens, GiB."""
-    return arch.kv_bytes_per_token(KV_BYTES[kv_dtype]) * tokens / GIB
+def kv_cache_gib(arch: Architecture, kv_dtype: KvCacheDtype, tokens: int, sequences: int = 1) -> float:
+    """KV cache of ``sequences`` sequences of ``tokens`` tokens each, GiB."""
+    return arch.kv_bytes_per_sequence(tokens, KV_BYTES[kv_dtype]) * sequences / GIB
 
 
 def spec_kv_cache_gib(spec: ModelSpec) -> float:
     """KV cache for the spec's `concurrency` sequences of `context_length` tokens, every GPU together, GiB."""
-    return kv_cache_gib(spec.arch, spec.engine.kv_cache_dtype, spec.context_length * spec.concurrency)
+    return kv_cache_gib(spec.arch, spec.engine.kv_cache_dtype, spec.context_length, spec.concurrency)
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def fit(spec: ModelSpec, cls: GpuClass, inst: InstanceType, tp: int, pp: int) ->
     overhead = EAGER_OVERHEAD_GIB if spec.engine.enforce_eager else RUNTIME_OVERHEAD_GIB
     weights = weight_gib(arch, spec.quantization) / (tp * pp)
     kv = spec_kv_cache_gib(spec)
-    kv /= min(tp, arch.kv_heads) * pp
+    kv /= arch.kv_split(tp) * pp
     usable = cls.memory_gib * spec.engine.gpu_memory_utilization
     return Fit(cls, inst, tp, pp, weights + kv + overhead, usable, weights, kv, overhead)
 
@@ -94,5 +94,6 @@ def fit(spec: ModelSpec, cls: GpuClass, inst: InstanceType, tp: int, pp: int) ->
 def kv_token_capacity(spec: ModelSpec, f: Fit) -> int:
     """Tokens the KV cache holds with the memory left after weights and overhead (what vLLM reports, roughly)."""
     arch = spec.arch
-    kv_free = (f.usable - f.weights_gpu - f.overhead) * min(f.tp, arch.kv_heads) * f.pp
-    return max(0, int(kv_free * GIB / arch.kv_bytes_per_token(KV_BYTES[spec.engine.kv_cache_dtype])))
+    kv_free = (f.usable - f.weights_gpu - f.overhead) * arch.kv_split(f.tp) * f.pp
+    per_token = arch.kv_bytes_per_sequence(spec.context_length, KV_BYTES[spec.engine.kv_cache_dtype]) / spec.context_length
+    return max(0, int(kv_free * GIB / per_token))

@@ -46,13 +46,26 @@ def model_specs(draw, **fixed):
 
 
 def _independent_need_per_gpu(spec: ModelSpec, tp: int, pp: int) -> float:
-    """The memory model written out again, so the test does not just call the code under test."""
+    """The memory model written out again from its sources, so the test does not just call the code under test:
+    checkpoint bytes per dtype (FP8 = 1 byte; MXFP4 = 4 bits + an 8-bit scale per 32 = 4.25 bits, on the experts
+    only), and the KV cache per attention kind as vLLM allocates it (vllm/v1/kv_cache_interface.py)."""
     arch = spec.arch
-    bytes_per_param = {None: 2.0, Quantization.FP8: 1.0}.get(spec.quantization, 0.53125)
-    weights = arch.params_b * 1e9 * bytes_per_param / GIB / (tp * pp)
+    if spec.quantization is not None:
+        weight_bytes = arch.params_b * 1e9 * {Quantization.FP8: 1.0}.get(spec.quantization, 0.53125)
+    elif arch.weight_dtype.value == "mxfp4":
+        weight_bytes = (arch.quantized_params_b * 4.25 / 8 + (arch.params_b - arch.quantized_params_b) * 2) * 1e9
+    else:
+        weight_bytes = arch.params_b * 1e9 * (1.0 if arch.weight_dtype.value == "fp8" else 2.0)
+    weights = weight_bytes / GIB / (tp * pp)
     kv_bytes = 1.0 if spec.engine.kv_cache_dtype is not KvCacheDtype.AUTO else 2.0
-    kv = 2 * arch.layers * arch.kv_heads * arch.head_dim * kv_bytes * spec.context_length * spec.concurrency / GIB
-    kv /= min(tp, arch.kv_heads) * pp
+    ctx, seqs = spec.context_length, spec.concurrency
+    if arch.attention.value == "multi_head_latent":  # one latent + rope key per token and layer, on every TP rank
+        kv = arch.layers * (arch.kv_lora_rank + arch.qk_rope_head_dim) * kv_bytes * ctx * seqs / GIB / pp
+    else:
+        window = arch.sliding_window or ctx
+        token_layers = (arch.layers - arch.sliding_layers) * ctx + arch.sliding_layers * min(ctx, window)
+        kv = 2 * arch.kv_heads * arch.head_dim * kv_bytes * token_layers * seqs / GIB
+        kv /= min(tp, arch.kv_heads) * pp
     return weights + kv + 1.5
 
 
@@ -253,7 +266,10 @@ def test_architecture_is_recognised_from_the_model_id(model, key):
 def test_catalog_numbers_are_consistent():
     for arch in ARCHITECTURES.values():
         assert arch.attention_heads % arch.kv_heads == 0, arch.key
-        assert arch.max_context >= 8192 and arch.layers > 0 and math.log2(arch.head_dim).is_integer()
+        # MLA's query/key head is qk_nope_head_dim + qk_rope_head_dim (128 + 64 for DeepSeek-V3), not a power of two
+        mla = arch.attention.value == "multi_head_latent"
+        assert arch.max_context >= 8192 and arch.layers > 0 and (mla or math.log2(arch.head_dim).is_integer())
+        assert arch.sliding_layers < arch.layers and (arch.sliding_layers == 0) == (arch.sliding_window is None)
 
 
 def test_the_streamer_buffer_fits_inside_the_pod_memory_limit():
