@@ -94,6 +94,29 @@ class ConsolidationPolicy(str, Enum):
     """Also bin-pack: evict pods from under-used nodes to remove or shrink them."""
 
 
+class AttentionKind(str, Enum):
+    """How a model's attention stores keys and values."""
+    FULL = 'full'
+    """Multi-head attention: one K/V head per query head (`num_key_value_heads` = `num_attention_heads`)."""
+    GROUPED_QUERY = 'grouped_query'
+    """Grouped-query attention: query heads share `kv_heads` K/V heads."""
+    MULTI_HEAD_LATENT = 'multi_head_latent'
+    """DeepSeek's MLA: one compressed latent (`kv_lora_rank`) plus a decoupled RoPE key per token and layer."""
+    SLIDING_WINDOW = 'sliding_window'
+    """Grouped-query attention where `sliding_layers` layers attend to the last `sliding_window` tokens only (Gemma 3,
+    gpt-oss, Llama 4's chunked local layers); the others attend to the whole sequence."""
+
+
+class WeightDtype(str, Enum):
+    """Precision the checkpoint stores its weights in."""
+    BF16 = 'bf16'
+    FP16 = 'fp16'
+    FP8 = 'fp8'
+    """8-bit floating point (DeepSeek-V3/R1 block-wise FP8)."""
+    MXFP4 = 'mxfp4'
+    """OCP microscaling FP4: 4-bit values plus one 8-bit scale per 32, 4.25 bits a weight (gpt-oss experts)."""
+
+
 class Dtype(str, Enum):
     """Weight/activation precision (`--dtype`). `auto` = bfloat16 where the GPU supports it, else float16."""
     AUTO = 'auto'
@@ -599,6 +622,48 @@ class PlatformSpec:
     alerts); all on the system nodes. Production must keep monitoring, Alertmanager and persistent Prometheus."""
 
 
+class ArchitectureSpec:
+    """The numbers sizing needs about a model: a catalog entry (`catalog`), its `config.json` (`config_json`), or
+    typed here; numbers typed here override the entry's or the file's (a YaRN-extended `max_context`, say).
+    Parameters come from the model card: a config.json does not state them, so read from one they are estimated from
+    the layer shapes."""
+
+    catalog: Optional[str]
+    """Catalog architecture key (`qwen3-32b`, `deepseek-v3`, `gpt-oss-120b` …: docs/configuration.md lists them)."""
+    config_json: Optional[str]
+    """Path of the model's `config.json`, relative to the directory the program runs in (the project root): its
+    layers, heads, KV heads, head size, context, attention kind and weight dtype fill the fields below."""
+    params_b: Optional[float]
+    """Parameters in billions, every expert of an MoE model included (all are resident in GPU memory)."""
+    active_params_b: Optional[float]
+    """Parameters used per token (MoE models); at most `params_b`."""
+    layers: Optional[int]
+    """Decoder layers (`num_hidden_layers`)."""
+    attention_heads: Optional[int]
+    """Query heads (`num_attention_heads`)."""
+    kv_heads: Optional[int]
+    """Key/value heads (`num_key_value_heads`); must divide `attention_heads`."""
+    head_dim: Optional[int]
+    """Size of one attention head (`head_dim`, else hidden_size ÷ heads)."""
+    max_context: Optional[int]
+    """Longest sequence the model supports (`max_position_embeddings`)."""
+    attention: Optional[AttentionKind]
+    """full, grouped_query, multi_head_latent or sliding_window; default: grouped_query (full when kv_heads equals
+    attention_heads)."""
+    sliding_window: Optional[int]
+    """sliding_window attention: tokens a windowed layer attends to."""
+    sliding_layers: Optional[int]
+    """sliding_window attention: how many layers use the window; default: all."""
+    kv_lora_rank: Optional[int]
+    """multi_head_latent attention: the latent size cached per token and layer."""
+    qk_rope_head_dim: Optional[int]
+    """multi_head_latent attention: the decoupled RoPE key cached beside the latent."""
+    weight_dtype: Optional[WeightDtype]
+    """Precision of the checkpoint's weights (bf16, fp16, fp8, mxfp4); default: bf16."""
+    quantized_params_b: Optional[float]
+    """Parameters (billions) stored in `weight_dtype` when only some are (gpt-oss: the experts in MXFP4)."""
+
+
 class EngineSpec:
     """vLLM engine options (vLLM 0.33 flags)."""
 
@@ -688,8 +753,10 @@ class ModelDeploymentArgs:
     holding safetensors weights (streamed with vLLM's Run:ai streamer)."""
     revision: Optional[str]
     """Hugging Face revision (commit hash, branch or tag); pin a commit in production. Not used for S3."""
-    architecture: Optional[str]
-    """Catalog architecture key (`llama-3.1-8b`); default: recognised from `model`. Needed when it is not."""
+    architecture: Optional[ArchitectureSpec]
+    """The model's architecture: a catalog key (`architecture: qwen3-32b`, short for `{catalog: qwen3-32b}`), or its
+    description (numbers inline, or the path of its `config.json`) for a model the catalog does not know. Default:
+    recognised from `model`."""
     served_name: Optional[str]
     """Model name clients send (`--served-model-name`, and the metrics' `model_name` label); default: `name`."""
     dtype: Optional[Dtype]

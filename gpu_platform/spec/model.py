@@ -9,7 +9,9 @@ from typing import Mapping, Optional
 from pydantic import Field, field_validator, model_validator
 
 from ..catalog.gpus import GPU_CLASSES, find_instance
+from ..catalog.architecture import Architecture
 from ..catalog.models import ARCHITECTURES, match_architecture
+from .architecture import ArchitectureSpec
 from ._base import K8S_NAME, FieldError, SpecModel, checked, matches
 
 # DNS-1035 label; 40 characters leaves room for suffixes (`-predictor`, `-serve-svc`, `-canary`, `-headroom`) and
@@ -242,8 +244,10 @@ class ModelSpec(SpecModel):
     holding safetensors weights (streamed with vLLM's Run:ai streamer)."""
     revision: Optional[str] = None
     """Hugging Face revision (commit hash, branch or tag); pin a commit in production. Not used for S3."""
-    architecture: Optional[str] = None
-    """Catalog architecture key (`llama-3.1-8b`); default: recognised from `model`. Needed when it is not."""
+    architecture: Optional[ArchitectureSpec] = None
+    """The model's architecture: a catalog key (`architecture: qwen3-32b`, short for `{catalog: qwen3-32b}`), or its
+    description (numbers inline, or the path of its `config.json`) for a model the catalog does not know. Default:
+    recognised from `model`."""
     served_name: Optional[str] = None
     """Model name clients send (`--served-model-name`, and the metrics' `model_name` label); default: `name`."""
     dtype: Dtype = Dtype.AUTO
@@ -340,7 +344,11 @@ class ModelSpec(SpecModel):
     _served = matches(
         "served_name", pattern=_SERVED_NAME, message="must be 1–128 characters of letters, digits and . _ / : -"
     )
-    _arch = checked("architecture", check=lambda v: _known(v, ARCHITECTURES, "architecture"))
+    @field_validator("architecture", mode="before")
+    @classmethod
+    def _catalog_key(cls, v: object) -> object:
+        """`architecture: <key>` is short for `{catalog: <key>}`; an unknown key is refused here, naming the field."""
+        return {"catalog": _known(v, ARCHITECTURES, "architecture")} if isinstance(v, str) else v
     _class = checked("gpu_class", check=lambda v: _known(v, GPU_CLASSES, "GPU class"))
 
     @field_validator("instance_type")
@@ -353,11 +361,12 @@ class ModelSpec(SpecModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> "ModelSpec":
-        arch = ARCHITECTURES.get(self.architecture) if self.architecture else match_architecture(self.model)
+        arch = self._architecture()
         if arch is None:
             raise FieldError(
                 "architecture",
-                f"cannot tell the architecture of {self.model!r}; set it to one of {', '.join(ARCHITECTURES)}",
+                f"cannot tell the architecture of {self.model!r}; set it to one of {', '.join(ARCHITECTURES)}, or "
+                "describe it (its numbers, or `config_json:` naming its config.json)",
             )
         if self.max_model_len is not None and self.max_model_len > arch.max_context:
             raise FieldError(
@@ -412,10 +421,17 @@ class ModelSpec(SpecModel):
         """True when the weights come from S3 (streamed with the Run:ai streamer)."""
         return self.model.startswith("s3://")
 
+    def _architecture(self) -> Optional[Architecture]:
+        if self.architecture is not None:
+            return self.architecture.to_architecture(self.name)
+        return match_architecture(self.model)
+
     @property
-    def arch(self):
-        """The catalog :class:`~gpu_platform.catalog.models.Architecture` of the model."""
-        return ARCHITECTURES[self.architecture] if self.architecture else match_architecture(self.model)
+    def arch(self) -> Architecture:
+        """The :class:`~gpu_platform.catalog.architecture.Architecture` of the model (catalog or described)."""
+        arch = self._architecture()
+        assert arch is not None  # _consistent refused the spec otherwise
+        return arch
 
     @property
     def model_name(self) -> str:
