@@ -35,7 +35,13 @@ def main() -> None:
         m.name: config.require_secret(m.source.hf_token_config_key) for m in spec.models if m.source.hf_token_config_key
     }
     models = deploy_models(platform.ref, resolved.models, hf_tokens=hf_tokens)
-    pulumi.export("models", {name: pulumi.Output.all(**md.outputs()) for name, md in models.items()})
+    # Per model: the component's outputs and, at the top, its sizing report as data (resolve.cost.model_summary).
+    pulumi.export("models", {name: pulumi.Output.all(**md.outputs()).apply(lambda o: {**o, **o["summary"]})
+                             for name, md in models.items()})
+    # What the platform costs per hour, line by line: the floor, then every model (resolve.cost).
+    from .resolve.cost import platform_cost
+
+    pulumi.export("cost", platform_cost(spec, resolved.models).report())
 
     # The LiteLLM gateway in front of the models, with fallback chains to cloud APIs (`fallback:`).
     if spec.fallback.enabled and (spec.models or spec.fallback.external_models or spec.fallback.model_stacks):

@@ -7,7 +7,6 @@ from typing import Any, Iterator
 from rich.markup import escape
 from rich.table import Table
 
-from ..catalog.gpus import HOURS_PER_MONTH
 
 
 def summary_table(plan: Any) -> Table:
@@ -29,36 +28,43 @@ def summary_table(plan: Any) -> Table:
 
 
 def model_notes(plan: Any) -> Iterator[str]:
-    """One line per model (backend, instance × nodes, TP/PP, memory per GPU, cold start, cost), then the total."""
-    models = (getattr(plan, "outputs", None) or {}).get("models")
-    if not isinstance(models, dict) or not models:
-        return
-    yield f"[bold]Models[/] ({len(models)}):"
-    total_min = total_max = spot_min = spot_max = 0.0
-    as_of = ""
-    for name in sorted(models):
-        m = models[name]
-        if not isinstance(m, dict):
-            continue
-        s, c = m.get("sizing") or {}, m.get("cost") or {}
-        cold = s.get("cold_start") or {}
-        zero = " scale-to-zero" if m.get("canScaleToZero") else ""
-        yield escape(
-            f"  {name}: {s.get('architecture')} → {m.get('backend')} on {m.get('pipelineParallelSize')}×"
-            f"{m.get('instanceType')} (TP {m.get('tensorParallelSize')}, PP {m.get('pipelineParallelSize')}), "
-            f"{s.get('need_gib_per_gpu')}/{s.get('usable_gib_per_gpu')} GiB per GPU, replicas "
-            f"{s.get('min_replicas')}–{s.get('max_replicas')}{zero}, cold start ~{cold.get('total_s')}s "
-            f"(warm {cold.get('warm_s')}s, probe budget {s.get('startup_budget_s')}s), "
-            f"${c.get('on_demand_hourly_min', 0):.2f}–{c.get('on_demand_hourly_max', 0):.2f}/h on-demand, "
-            f"${c.get('spot_hourly_min', 0):.2f}–{c.get('spot_hourly_max', 0):.2f}/h spot"
-        )
-        total_min += c.get("on_demand_hourly_min", 0)
-        total_max += c.get("on_demand_hourly_max", 0)
-        spot_min += c.get("spot_hourly_min", 0)
-        spot_max += c.get("spot_hourly_max", 0)
-        as_of = c.get("prices_as_of", as_of)
-    yield escape(
-        f"  total: ${total_min:,.2f}–{total_max:,.2f}/h on-demand "
-        f"(${total_min * HOURS_PER_MONTH:,.0f}–{total_max * HOURS_PER_MONTH:,.0f}/month), "
-        f"${spot_min:,.2f}–{spot_max:,.2f}/h spot; catalog prices as of {as_of}"
+    """One line per model (backend, where it lands, TP/PP, memory per GPU, cold start, cost), then the cost lines."""
+    outputs = getattr(plan, "outputs", None) or {}
+    models = outputs.get("models")
+    if isinstance(models, dict) and models:
+        yield f"[bold]Models[/] ({len(models)}):"
+        for name in sorted(models):
+            if isinstance(models[name], dict):
+                yield escape(_model_line(name, models[name]))
+    yield from cost_notes(outputs.get("cost"))
+
+
+def _model_line(name: str, m: dict[str, Any]) -> str:
+    s = m.get("sizing") or {}
+    cold = m.get("cold_start_seconds") or {}
+    cost = m.get("cost_per_hour") or {}
+    zero = " scale-to-zero" if m.get("canScaleToZero") else ""
+    return (
+        f"  {name}: {s.get('architecture')} → {m.get('backend')} on {m.get('pipeline_parallel')}×"
+        f"{m.get('instance_type')} in pool {m.get('pool')} (TP {m.get('tensor_parallel')}, PP "
+        f"{m.get('pipeline_parallel')}), {s.get('need_gib_per_gpu')}/{s.get('usable_gib_per_gpu')} GiB per GPU "
+        f"({m.get('weights_gib')} GiB weights, {m.get('kv_cache_gib')} GiB KV cache), replicas "
+        f"{s.get('min_replicas')}–{s.get('max_replicas')}{zero}, cold start ~{cold.get('new_node')}s "
+        f"(warm node {cold.get('warm_node')}s), ${cost.get('min_replicas', 0):,.2f}–{cost.get('max_replicas', 0):,.2f}/h"
     )
+
+
+def cost_notes(cost: Any) -> Iterator[str]:
+    """The `cost` output: every line (the platform floor, then each model) and the totals they add up to."""
+    if not isinstance(cost, dict) or not cost.get("lines"):
+        return
+    yield "[bold]Cost[/] (USD per hour, low–high):"
+    for line in cost["lines"]:
+        yield escape(f"  {line['item']}: ${line['usd_per_hour_min']:,.2f}–{line['usd_per_hour_max']:,.2f} "
+                     f"({line['basis']})")
+    lo, hi = cost["total_usd_per_hour"]
+    mlo, mhi = cost["total_usd_per_month"]
+    asof = cost.get("prices_as_of") or {}
+    yield escape(f"  total: ${lo:,.2f}–{hi:,.2f}/h (${mlo:,}–{mhi:,}/month; floor ${cost['floor_usd_per_hour'][0]:,.2f}"
+                 f"–{cost['floor_usd_per_hour'][1]:,.2f}/h); prices as of {asof.get('gpu_instances')} (GPU "
+                 f"instances), {asof.get('platform')} (platform)")

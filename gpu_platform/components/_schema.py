@@ -1023,6 +1023,10 @@ class ModelDeployment(pulumi.ComponentResource):
     """The sizing report: memory budget, parallelism, pod shape, cold-start timeline, probe budget."""
     cost: pulumi.Output[dict[str, Any]]
     """Hourly/monthly cost at min and max replicas, on-demand and spot."""
+    summary: pulumi.Output[dict[str, Any]]
+    """The sizing report as data: weights_gib, kv_cache_gib, instance_type, pool, gpus_per_replica, tensor_parallel,
+    pipeline_parallel, backend, cold_start_seconds (new_node, warm_node) and cost_per_hour (min_replicas,
+    max_replicas) at the prices of the capacity types its pool can use."""
 
     def __new__(cls, name: str, args: ModelDeploymentArgs, opts: Optional[pulumi.ResourceOptions] = None):
         from ._build import build

@@ -28,6 +28,7 @@ import pulumi
 
 from ..render import model as rm
 from ..resolve import ResolvedModel
+from ..resolve.cost import model_summary
 from ..sizing import time_sliced_classes
 from ..spec import ModelSpec
 from ..spec.model import Backend
@@ -156,6 +157,10 @@ class ModelDeployment(pulumi.ComponentResource):
     """The sizing report: memory budget, parallelism, pod shape, cold-start timeline, probe budget."""
     cost: pulumi.Output[dict[str, Any]]
     """Hourly/monthly cost at min and max replicas, on-demand and spot."""
+    summary: pulumi.Output[dict[str, Any]]
+    """The sizing report as data: weights_gib, kv_cache_gib, instance_type, pool, gpus_per_replica, tensor_parallel,
+    pipeline_parallel, backend, cold_start_seconds (new_node, warm_node) and cost_per_hour (min_replicas,
+    max_replicas) at the prices of the capacity types its pool can use."""
 
     def __init__(
         self,
@@ -194,6 +199,7 @@ class ModelDeployment(pulumi.ComponentResource):
             deps.append(self._weights_identity(name, spec, platform, rendered.s3_policy))
         self._register_objects(name, rendered, platform.opts(self, deps), hf_token)
         self._set_outputs(model, rendered)
+        self.summary = pulumi.Output.from_input(model_summary(model, platform.spec))
         register_declared_outputs(self)
 
     def _warn(self, model: ResolvedModel, platform: PlatformRef) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+from .cost_diff import cost_delta_markdown
 from .engine import Plan, PlanResource
 
 # Resources whose replacement loses data, identity or addresses that something outside the stack holds on to.
@@ -89,7 +90,8 @@ def read_plan(directory: Path) -> Plan:
         )
         for r in doc.get("resources", [])
     ]
-    return Plan(project=doc.get("project", ""), stack=doc.get("stack", ""), resources=resources)
+    return Plan(project=doc.get("project", ""), stack=doc.get("stack", ""), resources=resources,
+                outputs=doc.get("outputs") or {})
 
 
 # ------------------------------------------------------------------------------------------------ structure
@@ -152,10 +154,12 @@ class PlanDiff:
     moves: list[Move] = field(default_factory=list)
     files: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """``manifests``/``helm`` → [(file name, unified diff)]."""
+    cost: list[str] = field(default_factory=list)
+    """The cost delta (Markdown lines; empty when the cost did not change)."""
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.changed or any(self.files.values()))
+        return not (self.added or self.removed or self.changed or any(self.files.values()) or self.cost)
 
 
 def _identity(r: PlanResource) -> tuple[str, str]:
@@ -215,10 +219,12 @@ def _file_diffs(old_dir: Path, new_dir: Path, sub: str) -> list[tuple[str, str]]
 
 def diff_dirs(old_dir: Path, new_dir: Path) -> PlanDiff:
     old_dir, new_dir = Path(old_dir), Path(new_dir)
-    added, removed, changed, moves = compare_plans(read_plan(old_dir), read_plan(new_dir))
+    old, new = read_plan(old_dir), read_plan(new_dir)
+    added, removed, changed, moves = compare_plans(old, new)
     return PlanDiff(
         added, removed, changed, moves,
         {sub: _file_diffs(old_dir, new_dir, sub) for sub in ("manifests", "helm")},
+        cost_delta_markdown(old.outputs.get("cost"), new.outputs.get("cost")),
     )
 
 
@@ -261,7 +267,7 @@ def render_markdown(d: PlanDiff, *, title: str = "Plan diff", max_properties: in
         f"**{len(d.added)} to add, {len(d.changed)} to change, {len(d.removed)} to delete** · "
         f"{len(d.files.get('manifests', []))} manifest(s) and {len(d.files.get('helm', []))} Helm release(s) differ"
     )
-    out = [head + counts, ""]
+    out = [head + counts, "", *d.cost]
 
     warnings = []
     for m in d.moves:

@@ -45,13 +45,19 @@ class Cost:
         return {**asdict(self), **monthly}
 
 
-def model_cost(spec: ModelSpec, inst: InstanceType, pp: int) -> Cost:
-    """What the model's replicas cost: ``pp`` instances each, at min and max autoscaling plus the fixed replicas
-    (warm headroom and canary), which run whatever the load."""
+def fixed_replicas(spec: ModelSpec) -> int:
+    """Replicas that run whatever the load: warm headroom and the canary."""
+    return spec.headroom_replicas + (spec.canary.replicas if spec.canary else 0)
+
+
+def model_cost(spec: ModelSpec, inst: InstanceType, tp: int, pp: int) -> Cost:
+    """What the model's replicas cost at the chosen instance's catalog prices: each replica its share of ``pp``
+    nodes (``tp`` of the node's GPUs on each; replicas of a multi-GPU node share it), at min and max autoscaling
+    plus the fixed replicas."""
     a = spec.autoscaling
-    canary = spec.canary.replicas if spec.canary else 0
-    fixed = spec.headroom_replicas + canary
-    od, spot = inst.on_demand_usd_hr * pp, inst.spot_usd_hr * pp
+    fixed = fixed_replicas(spec)
+    share = pp * tp / inst.gpus
+    od, spot = inst.on_demand_usd_hr * share, inst.spot_usd_hr * share
     return Cost(
         on_demand_hourly_min=round(od * (a.min_replicas + fixed), 3),
         on_demand_hourly_max=round(od * (a.max_replicas + fixed), 3),

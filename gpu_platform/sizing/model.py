@@ -46,7 +46,7 @@ def size_model(spec: ModelSpec, offered: Offered = None) -> Sizing:
     arch = spec.arch
     cs = cold_start(spec, f.cls, f.inst, f.tp, f.pp)
     cpu, memory, shm = pod_resources(f.inst, f.tp)
-    cost = model_cost(spec, f.inst, f.pp)
+    cost = model_cost(spec, f.inst, f.tp, f.pp)
     tokens = kv_token_capacity(spec, f)
     _check_cache(spec)
     return Sizing(

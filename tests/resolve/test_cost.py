@@ -1,0 +1,90 @@
+"""Honest cost: the platform floor, models at the prices of the capacity types their pool can use, the per-GPU
+share of multi-GPU nodes, and lines that add up to the totals. Expected numbers are worked by hand from the
+cited list prices (catalog/prices.py, catalog/gpus.py), not read from the tables under test."""
+
+from __future__ import annotations
+
+import pytest
+
+from gpu_platform.config import load_stack
+from gpu_platform.resolve import resolve
+from gpu_platform.resolve.cost import model_summary, platform_cost
+
+BASE = {"environment": "dev", "region": "us-west-2", "cluster": {"name": "gpu-cost", "kubernetes_version": "1.34"},
+        "system_nodes": {"instance_types": ["m7i.large"], "min_size": 2, "desired_size": 2, "max_size": 3},
+        "network": {"az_count": 3, "nat": "one_per_az"},
+        "operators": {"monitoring": {"prometheus": {"storage_gib": 73, "replicas": 1}}}}
+
+
+def _pool(capacity, gpu_class="l40s", name="l40s"):
+    return {"name": name, "gpu_class": gpu_class, "capacity": capacity}
+
+
+def _platform(capacity, model):
+    return resolve({**BASE, "gpu": {"node_pools": [_pool(capacity)]}, "models": [model]})
+
+
+QWEN = {"name": "qwen", "model": "Qwen/Qwen2.5-7B-Instruct", "gpu_class": "l40s",
+        "autoscaling": {"min_replicas": 1, "max_replicas": 4}}
+
+
+def test_the_floor_by_hand():
+    cost = platform_cost(_platform("on_demand", QWEN).spec, ())
+    lines = {line.key: (line.usd_hr_min, line.usd_hr_max) for line in cost.floor}
+    assert lines["eks"] == (0.10, 0.10)  # 1.34 is in standard support in 2026-11
+    assert lines["nat"] == pytest.approx((3 * 0.045, 3 * 0.045))  # one per zone, 3 zones
+    assert lines["system-nodes"] == pytest.approx((2 * 0.1008, 3 * 0.1008))  # min 2 .. max 3 × m7i.large
+    assert lines["prometheus-volumes"] == pytest.approx((73 * 0.08 / 730,) * 2)  # 73 GiB gp3 at $0.08/GB-month
+
+
+def test_a_version_in_extended_support_costs_six_times_as_much():
+    spec = resolve({**BASE, "cluster": {"name": "gpu-cost", "kubernetes_version": "1.32"}}).spec
+    [eks] = [line for line in platform_cost(spec, ()).floor if line.key == "eks"]
+    assert eks.usd_hr_min == 0.60 and "extended" in eks.basis
+
+
+@pytest.mark.parametrize(("capacity", "low_per_replica", "high_per_replica"), [
+    ("on_demand", 1.861, 1.861),  # g6e.xlarge on-demand
+    ("spot", 1.861 * 0.45, 1.861 * 0.45),  # spot: the family's 55 % discount
+    ("spot_with_on_demand_fallback", 1.861 * 0.45, 1.861),  # spot at the minimum, on-demand at the peak
+])
+def test_models_are_priced_only_at_the_capacity_types_their_pool_can_use(capacity, low_per_replica, high_per_replica):
+    resolved = _platform(capacity, QWEN)
+    [model] = resolved.models
+    assert model.sizing.instance_type == "g6e.xlarge"
+    line = platform_cost(resolved.spec, resolved.models).models["qwen"]
+    # the catalog keeps spot prices to a tenth of a cent
+    assert line.usd_hr_min == pytest.approx(1 * low_per_replica, abs=0.005)
+    assert line.usd_hr_max == pytest.approx(4 * high_per_replica, abs=0.005)
+
+
+def test_a_replica_pays_its_share_of_a_multi_gpu_node():
+    """1 of the 8 H100s of a p5.48xlarge ($55.04/h) is $6.88/h, not the whole node."""
+    model = {"name": "small", "model": "Qwen/Qwen2.5-7B-Instruct", "instance_type": "p5.48xlarge",
+             "gpu_count": 1, "autoscaling": {"min_replicas": 1, "max_replicas": 2}}
+    resolved = resolve({**BASE, "gpu": {"node_pools": [_pool("on_demand", "h100", "h100")]}, "models": [model]})
+    line = platform_cost(resolved.spec, resolved.models).models["small"]
+    assert (line.usd_hr_min, line.usd_hr_max) == pytest.approx((55.040 / 8, 2 * 55.040 / 8))
+    assert "alone on its node pays all 8" in line.basis
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_the_lines_add_up(stack):
+    _, resolved = load_stack(stack)
+    report = platform_cost(resolved.spec, resolved.models).report()
+    low = sum(line["usd_per_hour_min"] for line in report["lines"])
+    high = sum(line["usd_per_hour_max"] for line in report["lines"])
+    assert report["total_usd_per_hour"] == pytest.approx([low, high], abs=0.01)
+    assert {line["key"] for line in report["lines"]} >= {"eks", "nat", "system-nodes"}
+    assert len({line["key"] for line in report["lines"]}) == len(report["lines"])  # a diff pairs lines by key
+    models = [line for line in report["lines"] if line["key"].startswith("model/")]
+    assert len(models) == len(resolved.models)
+
+
+def test_the_models_output_carries_the_sizing_report_as_data():
+    resolved = _platform("on_demand", QWEN)
+    summary = model_summary(resolved.models[0], resolved.spec)
+    assert set(summary) == {"weights_gib", "kv_cache_gib", "instance_type", "pool", "gpus_per_replica",
+                            "tensor_parallel", "pipeline_parallel", "backend", "cold_start_seconds", "cost_per_hour"}
+    assert summary["cold_start_seconds"]["new_node"] > summary["cold_start_seconds"]["warm_node"] > 0
+    assert summary["cost_per_hour"]["max_replicas"] == pytest.approx(4 * 1.861, abs=1e-3)
