@@ -52,7 +52,9 @@ on-demand). Reasons, from the source:
   reservation other pending pods hold waits rather than fall to a lower weight (sigs.k8s.io/karpenter
   pkg/controllers/provisioning/scheduling/scheduler.go addToNewNodeClaim, ReservedOfferingError; the provisioner
   sets DisableReservedCapacityFallback, provisioner.go); a reserved NodePool whose reservations are all used
-  offers no available instance type, so the fallback NodePool launches;
+  offers no available instance type (an exhausted reservation's offering is unavailable, and scheduling fits only
+  available offerings: nodeclaim.go fits, cloudprovider/types.go AllocatableOfferingsList), so the fallback
+  NodePool launches;
 - only the pair can give fallback nodes their own lifetime (`fallback_expire_after`): GPU pools consolidate
   `WhenEmpty`, so in one NodePool an on-demand node would keep running beside a reservation freed by a scale-down,
   paying twice; expiring it sends its pods back to the reservation;
