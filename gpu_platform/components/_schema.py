@@ -67,6 +67,23 @@ class PoolCapacity(str, Enum):
     """On-demand only: no interruptions, full price."""
     SPOT = 'spot'
     """Spot only: cheapest, no fallback when spot capacity is gone. Refused in production."""
+    RESERVED_THEN_ON_DEMAND = 'reserved_then_on_demand'
+    """The pool's `reservations` first (NodePool `<name>-reserved`, highest weight), then on-demand
+    (`<name>-on-demand`) once every reserved instance is in use."""
+    RESERVED_THEN_SPOT = 'reserved_then_spot'
+    """The pool's `reservations` first, then spot (`<name>-spot`); no on-demand. Refused in production."""
+    RESERVED_ONLY = 'reserved_only'
+    """Only the pool's `reservations` (`<name>-reserved`): pods wait when every reserved instance is in use."""
+
+
+class ReservationKind(str, Enum):
+    """What kind of EC2 capacity reservation (Karpenter's `reservationType`: `default` or `capacity-block`)."""
+    ODCR = 'odcr'
+    """On-Demand Capacity Reservation: billed at the on-demand rate for every reserved instance whether an instance
+    runs in it or not; when it ends, its instances keep running as plain on-demand."""
+    CAPACITY_BLOCK = 'capacity_block'
+    """Capacity Block for ML: paid up front for a fixed window; EC2 reclaims its instances 30 minutes before the
+    end, and Karpenter drains them 10 minutes before that."""
 
 
 class AmiFamily(str, Enum):
@@ -262,12 +279,38 @@ class SystemNodeGroupSpec:
     """Purchasing option; on_demand is strongly advised since Karpenter itself runs here."""
 
 
+class CapacityReservationSpec:
+    """One EC2 capacity reservation (or a set of them, selected by tags) a pool launches into first. Karpenter
+    finds it through the pool's EC2NodeClass (`capacityReservationSelectorTerms`); the offline plan cannot read
+    AWS, so the size and type of the reservation are stated here, for the NodePool ceiling and the cost."""
+
+    id: Optional[str]
+    """The reservation's id (`cr-0123456789abcdef0`); or select by `tags` instead."""
+    tags: Optional[dict[str, str]]
+    """Select every reservation carrying these tags (`*` matches any value); instead of `id`."""
+    owner_id: Optional[str]
+    """With `tags` only: the AWS account that owns the reservations (shared reservations); default: any owner."""
+    kind: Optional[ReservationKind]
+    """odcr (an On-Demand Capacity Reservation) or capacity_block (a Capacity Block for ML)."""
+    instance_type: str
+    """The reserved instance type; it must be one the pool launches."""
+    instance_count: int
+    """Instances reserved (with `tags`: in all the selected reservations together). Bounds the pool's reserved
+    NodePool and prices the reservation."""
+    hourly_usd: Optional[float]
+    """odcr only: what one reserved instance-hour costs you, when not the catalog's on-demand price (Savings Plans
+    and regional Reserved Instances discount reservations)."""
+    upfront_usd: Optional[float]
+    """capacity_block only, required: the fee paid up front for the whole block (the offering's `upfrontFee`)."""
+
+
 class GpuLimitsSpec:
     """Upper bounds on what one GPU pool may launch (Karpenter NodePool `limits`): the cost ceiling."""
 
     gpus: Optional[int]
     """Most GPUs (`nvidia.com/gpu`) the pool may run at once; for spot with on-demand fallback, the spot pool's
-    ceiling. 0 stops new nodes without deleting the pool."""
+    ceiling; for reserved capacities, the fallback's (the reservations bound the reserved NodePool, and
+    reserved_only does not use it). 0 stops new nodes without deleting the pool."""
     on_demand_gpus: Optional[int]
     """Ceiling of the on-demand fallback pool; default: `gpus`. Worst case the class runs both ceilings."""
     cpu: Optional[int]
@@ -288,9 +331,10 @@ class GpuDisruptionSpec:
     are created together and would expire together) must say `Never`; AMI updates then roll through drift, one node
     at a time."""
     fallback_expire_after: Optional[str]
-    """Lifetime of the on-demand *fallback* nodes of a `spot_with_on_demand_fallback` pool. They exist only because
-    spot ran short; expiring them returns their pods to spot (tried first) once spot is back, where `WhenEmpty`
-    consolidation alone never would. Must be shorter than `expire_after` to mean anything."""
+    """Lifetime of the *fallback* nodes: on-demand of a `spot_with_on_demand_fallback` pool, on-demand or spot of
+    a `reserved_then_*` pool. They exist only because the preferred capacity ran short; expiring them returns their
+    pods to spot or to the (already paid) reservations, tried first, where `WhenEmpty` consolidation alone never
+    would. Must be shorter than `expire_after` to mean anything."""
     termination_grace_period: Optional[str]
     """Longest a draining node waits for pods (also bounds `karpenter.sh/do-not-disrupt`) before it is removed."""
     max_disrupted: Optional[str]
@@ -325,11 +369,17 @@ class GpuNodePoolSpec:
     `nvidia.com/gpu=true:NoSchedule`, right-sized among the class's instance types."""
 
     name: str
-    """NodePool name stem (`<name>-spot`, `<name>-on-demand`), Kubernetes-name style, ≤ 40 characters."""
+    """NodePool name stem (`<name>-spot`, `<name>-on-demand`, `<name>-reserved`), Kubernetes-name style,
+    ≤ 40 characters."""
     gpu_class: GpuClassName
     """GPU class: l4, a10g, l40s, a100 or h100 (see the catalog for instance types)."""
     capacity: Optional[PoolCapacity]
-    """spot_with_on_demand_fallback (default), on_demand, or spot (not in production)."""
+    """spot_with_on_demand_fallback (default), on_demand, spot (not in production), or with `reservations`:
+    reserved_then_on_demand, reserved_then_spot (not in production) or reserved_only."""
+    reservations: Optional[list[CapacityReservationSpec]]
+    """Capacity reservations (ODCRs, Capacity Blocks) the pool launches into before anything else; only with a
+    reserved_* capacity. The pool gets an EC2NodeClass of its own (`gpu-<name>`) selecting them, so no other pool
+    uses them; adding the first reservation to a running pool therefore replaces its nodes (drift, one at a time)."""
     instance_types: Optional[list[str]]
     """Restrict to these instance types of the class (e.g. `[g6e.xlarge, g6e.2xlarge]`); default: all of them,
     and Karpenter picks the cheapest that fits the pending pods."""
@@ -357,7 +407,8 @@ class CpuNodePoolSpec:
     enabled: Optional[bool]
     """Create the CPU pool."""
     capacity: Optional[PoolCapacity]
-    """Purchasing option (same choices as GPU pools; spot-only refused in production)."""
+    """Purchasing option: spot_with_on_demand_fallback, on_demand or spot (refused in production); the reserved_*
+    choices need reservations, which only GPU pools have."""
     instance_categories: Optional[list[str]]
     """EC2 instance categories allowed (`c`, `m`, `r`, `t`)."""
     min_generation: Optional[int]

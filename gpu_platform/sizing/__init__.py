@@ -11,13 +11,24 @@ One module per decision, in the order :func:`size_model` makes them:
 - ``pod``: CPU, memory, /dev/shm and the S3 streamer buffer of a pod;
 - ``cost``: hourly and monthly cost at catalog prices;
 - ``result``: the :class:`Sizing` record; ``model``: :func:`size_model`, which assembles it;
-- ``pools``: a model on a platform's node pools (which pool, the pools' GPU ceilings).
+- ``pools``: a model on a platform's node pools (which pool, the pools' GPU ceilings);
+- ``capacity``: a pool's capacity types in order, its reservations' cost, where a model lands and why.
 
 Every public name is re-exported here: import from ``gpu_platform.sizing``.
 """
 
 from __future__ import annotations
 
+from .capacity import (
+    CAPACITY_ORDER,
+    CapacityStep,
+    Placement,
+    ReservedCommitment,
+    capacity_steps,
+    placement,
+    pool_gpu_ceiling,
+    reserved_commitments,
+)
 from .choice import choose, refusal
 from .cost import Cost, model_cost, monthly_usd
 from .errors import SizingError
@@ -61,7 +72,9 @@ __all__ = [
     "BYTES_PER_PARAM", "CACHE_GIBPS", "CACHE_HEADROOM", "EAGER_OVERHEAD_GIB", "GIB", "HF_GIBPS", "IMAGE_PULL_GIBPS",
     "KV_BYTES", "MAX_AUTO_PIPELINE", "MAX_PIPELINE", "NODE_READY_S", "PROBE_MARGIN_S", "PROBE_PERIOD_S",
     "PROBE_SAFETY", "RUNTIME_OVERHEAD_GIB", "S3_STREAM_MAX_GIBPS", "STREAMER_BUFFER_MAX_GIB", "TP_CHOICES",
-    "VLLM_IMAGE_GIB",
+    "VLLM_IMAGE_GIB", "CAPACITY_ORDER",
+    "CapacityStep", "Placement", "ReservedCommitment", "capacity_steps", "placement", "pool_gpu_ceiling",
+    "reserved_commitments",
     "ColdStart", "Cost", "Fit", "Offered", "Sizing", "SizingError",
     "candidate_classes", "candidate_instances", "candidates", "choose", "class_gpu_capacity", "cold_start", "fit",
     "gpu_pools", "kv_cache_gib", "kv_token_capacity", "model_cost", "monthly_usd", "offer_text",

@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any, Optional, Sequence
 
 from ..spec.model import ModelSpec
+from .capacity import pool_gpu_ceiling
 from .errors import SizingError
 from .model import size_model
 from .offer import gpu_pools, offered_instances
@@ -55,8 +56,8 @@ def size_for_platform(spec: ModelSpec, platform: object) -> Sizing:
 
 
 def class_gpu_capacity(platform: object, gpu_class: str) -> Optional[int]:
-    """Whole GPUs the platform's pools of ``gpu_class`` may run at once (spot and on-demand fallback ceilings
-    together), or None when the platform declares no pools (nothing bounds it here)."""
+    """Whole GPUs the platform's pools of ``gpu_class`` may run at once (every NodePool's ceiling together:
+    reserved, spot, on-demand fallback), or None when the platform declares no pools (nothing bounds it here)."""
     pools = gpu_pools(platform)
     if not pools:
         return None
@@ -64,9 +65,7 @@ def class_gpu_capacity(platform: object, gpu_class: str) -> Optional[int]:
     for pool in pools:
         if pool.gpu_class.value != gpu_class or getattr(pool, "mig", None) is not None:
             continue
-        total += pool.limits.gpus
-        if pool.capacity.value == "spot_with_on_demand_fallback":
-            total += pool.limits.on_demand_gpus if pool.limits.on_demand_gpus is not None else pool.limits.gpus
+        total += pool_gpu_ceiling(pool)
     return total
 
 

@@ -138,12 +138,13 @@ class GpuSpec(SpecModel):
         """Rules for production stacks, as `(path inside gpu, message)` pairs (checked by PlatformSpec)."""
         problems: list[tuple[str, str]] = []
         for i, pool in enumerate(self.node_pools):
-            if pool.capacity is PoolCapacity.SPOT:
+            if pool.capacity in (PoolCapacity.SPOT, PoolCapacity.RESERVED_THEN_SPOT):
                 problems.append(
                     (
                         f"node_pools[{i}].capacity",
-                        "spot-only GPU pools are refused in prod (a spot drought would leave models without "
-                        "capacity); use spot_with_on_demand_fallback or on_demand",
+                        f"{'spot-only' if pool.capacity is PoolCapacity.SPOT else 'reserved_then_spot'} GPU pools "
+                        "are refused in prod (a spot drought would leave models "
+                        "without capacity); use spot_with_on_demand_fallback, on_demand or reserved_then_on_demand",
                     )
                 )
         if self.cpu_pool.enabled and self.cpu_pool.capacity is PoolCapacity.SPOT:

@@ -14,7 +14,7 @@ from typing import Optional
 from pydantic import Field, field_validator, model_validator
 
 from ..catalog.gpus import GPU_CLASSES, pool_instances
-from ._base import K8S_NAME, FieldError, SpecModel, checked, short_name
+from ._base import K8S_NAME, FieldError, SpecModel, checked, matches, short_name
 from .gpu_sharing import MigSpec, TimeSlicingSpec, mig_fit_problem
 from .node_classes import AmiFamily
 
@@ -48,6 +48,18 @@ class PoolCapacity(str, Enum):
     """On-demand only: no interruptions, full price."""
     SPOT = "spot"
     """Spot only: cheapest, no fallback when spot capacity is gone. Refused in production."""
+    RESERVED_THEN_ON_DEMAND = "reserved_then_on_demand"
+    """The pool's `reservations` first (NodePool `<name>-reserved`, highest weight), then on-demand
+    (`<name>-on-demand`) once every reserved instance is in use."""
+    RESERVED_THEN_SPOT = "reserved_then_spot"
+    """The pool's `reservations` first, then spot (`<name>-spot`); no on-demand. Refused in production."""
+    RESERVED_ONLY = "reserved_only"
+    """Only the pool's `reservations` (`<name>-reserved`): pods wait when every reserved instance is in use."""
+
+    @property
+    def reserved(self) -> bool:
+        """Launches into capacity reservations first (needs `reservations`)."""
+        return self.value.startswith("reserved")
 
 
 class ConsolidationPolicy(str, Enum):
@@ -87,12 +99,87 @@ def _check_labels(labels: dict[str, str]) -> dict[str, str]:
     return labels
 
 
+_RESERVATION_ID = re.compile(r"^cr-[0-9a-z]+$")
+"""Karpenter v1.14.1 pkg/apis/v1/ec2nodeclass.go CapacityReservationSelectorTerm.ID (`^cr-[0-9a-z]+$`)."""
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+"""Same file, CapacityReservationSelectorTerm.OwnerID."""
+MAX_RESERVATIONS = 30
+"""EC2NodeClass `capacityReservationSelectorTerms` MaxItems (same file)."""
+
+
+class ReservationKind(str, Enum):
+    """What kind of EC2 capacity reservation (Karpenter's `reservationType`: `default` or `capacity-block`)."""
+
+    ODCR = "odcr"
+    """On-Demand Capacity Reservation: billed at the on-demand rate for every reserved instance whether an instance
+    runs in it or not; when it ends, its instances keep running as plain on-demand."""
+    CAPACITY_BLOCK = "capacity_block"
+    """Capacity Block for ML: paid up front for a fixed window; EC2 reclaims its instances 30 minutes before the
+    end, and Karpenter drains them 10 minutes before that."""
+
+
+class CapacityReservationSpec(SpecModel):
+    """One EC2 capacity reservation (or a set of them, selected by tags) a pool launches into first. Karpenter
+    finds it through the pool's EC2NodeClass (`capacityReservationSelectorTerms`); the offline plan cannot read
+    AWS, so the size and type of the reservation are stated here, for the NodePool ceiling and the cost."""
+
+    id: Optional[str] = None
+    """The reservation's id (`cr-0123456789abcdef0`); or select by `tags` instead."""
+    tags: Optional[dict[str, str]] = None
+    """Select every reservation carrying these tags (`*` matches any value); instead of `id`."""
+    owner_id: Optional[str] = None
+    """With `tags` only: the AWS account that owns the reservations (shared reservations); default: any owner."""
+    kind: ReservationKind = ReservationKind.ODCR
+    """odcr (an On-Demand Capacity Reservation) or capacity_block (a Capacity Block for ML)."""
+    instance_type: str
+    """The reserved instance type; it must be one the pool launches."""
+    instance_count: int = Field(ge=1)
+    """Instances reserved (with `tags`: in all the selected reservations together). Bounds the pool's reserved
+    NodePool and prices the reservation."""
+    hourly_usd: Optional[float] = Field(default=None, gt=0)
+    """odcr only: what one reserved instance-hour costs you, when not the catalog's on-demand price (Savings Plans
+    and regional Reserved Instances discount reservations)."""
+    upfront_usd: Optional[float] = Field(default=None, gt=0)
+    """capacity_block only, required: the fee paid up front for the whole block (the offering's `upfrontFee`)."""
+
+    _id = matches("id", pattern=_RESERVATION_ID, message="must be a capacity reservation id such as cr-0123456789abcdef0")
+    _owner = matches("owner_id", pattern=_ACCOUNT_ID, message="must be a 12-digit AWS account id")
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, v: Optional[dict[str, str]]) -> Optional[dict[str, str]]:
+        # EC2NodeClass CRD: tags MaxProperties 20, and CEL "empty tag keys or values aren't supported".
+        if v is not None:
+            if not v or len(v) > 20:
+                raise ValueError("must hold 1 to 20 tags")
+            if any(not key or not value for key, value in v.items()):
+                raise ValueError("tag keys and values must not be empty (use '*' to match any value)")
+        return v
+
+    @model_validator(mode="after")
+    def _selector(self) -> "CapacityReservationSpec":
+        # Karpenter v1.14.1 ec2nodeclass.go: a term needs id or tags, and `id` excludes every other selector field.
+        if (self.id is None) == (self.tags is None):
+            raise FieldError("id", "give either id (cr-…) or tags, not both and not neither")
+        if self.owner_id is not None and self.id is not None:
+            raise FieldError("owner_id", "an id selects one reservation already; owner_id goes with tags only")
+        if self.kind is ReservationKind.CAPACITY_BLOCK:
+            if self.upfront_usd is None:
+                raise FieldError("upfront_usd", "a capacity_block is paid up front: give the fee you paid")
+            if self.hourly_usd is not None:
+                raise FieldError("hourly_usd", "a capacity_block is priced by upfront_usd, not hourly_usd")
+        elif self.upfront_usd is not None:
+            raise FieldError("upfront_usd", "an odcr is billed hourly (hourly_usd); upfront_usd is for capacity_block")
+        return self
+
+
 class GpuLimitsSpec(SpecModel):
     """Upper bounds on what one GPU pool may launch (Karpenter NodePool `limits`): the cost ceiling."""
 
     gpus: int = 8
     """Most GPUs (`nvidia.com/gpu`) the pool may run at once; for spot with on-demand fallback, the spot pool's
-    ceiling. 0 stops new nodes without deleting the pool."""
+    ceiling; for reserved capacities, the fallback's (the reservations bound the reserved NodePool, and
+    reserved_only does not use it). 0 stops new nodes without deleting the pool."""
     on_demand_gpus: Optional[int] = None
     """Ceiling of the on-demand fallback pool; default: `gpus`. Worst case the class runs both ceilings."""
     cpu: Optional[int] = None
@@ -121,9 +208,10 @@ class GpuDisruptionSpec(SpecModel):
     are created together and would expire together) must say `Never`; AMI updates then roll through drift, one node
     at a time."""
     fallback_expire_after: str = "24h"
-    """Lifetime of the on-demand *fallback* nodes of a `spot_with_on_demand_fallback` pool. They exist only because
-    spot ran short; expiring them returns their pods to spot (tried first) once spot is back, where `WhenEmpty`
-    consolidation alone never would. Must be shorter than `expire_after` to mean anything."""
+    """Lifetime of the *fallback* nodes: on-demand of a `spot_with_on_demand_fallback` pool, on-demand or spot of
+    a `reserved_then_*` pool. They exist only because the preferred capacity ran short; expiring them returns their
+    pods to spot or to the (already paid) reservations, tried first, where `WhenEmpty` consolidation alone never
+    would. Must be shorter than `expire_after` to mean anything."""
     termination_grace_period: str = "1h"
     """Longest a draining node waits for pods (also bounds `karpenter.sh/do-not-disrupt`) before it is removed."""
     max_disrupted: str = "10%"
@@ -147,11 +235,17 @@ class GpuNodePoolSpec(SpecModel):
     `nvidia.com/gpu=true:NoSchedule`, right-sized among the class's instance types."""
 
     name: str
-    """NodePool name stem (`<name>-spot`, `<name>-on-demand`), Kubernetes-name style, ≤ 40 characters."""
+    """NodePool name stem (`<name>-spot`, `<name>-on-demand`, `<name>-reserved`), Kubernetes-name style,
+    ≤ 40 characters."""
     gpu_class: GpuClassName
     """GPU class: l4, a10g, l40s, a100 or h100 (see the catalog for instance types)."""
     capacity: PoolCapacity = PoolCapacity.SPOT_WITH_ON_DEMAND_FALLBACK
-    """spot_with_on_demand_fallback (default), on_demand, or spot (not in production)."""
+    """spot_with_on_demand_fallback (default), on_demand, spot (not in production), or with `reservations`:
+    reserved_then_on_demand, reserved_then_spot (not in production) or reserved_only."""
+    reservations: list[CapacityReservationSpec] = Field(default_factory=list)
+    """Capacity reservations (ODCRs, Capacity Blocks) the pool launches into before anything else; only with a
+    reserved_* capacity. The pool gets an EC2NodeClass of its own (`gpu-<name>`) selecting them, so no other pool
+    uses them; adding the first reservation to a running pool therefore replaces its nodes (drift, one at a time)."""
     instance_types: Optional[list[str]] = None
     """Restrict to these instance types of the class (e.g. `[g6e.xlarge, g6e.2xlarge]`); default: all of them,
     and Karpenter picks the cheapest that fits the pending pods."""
@@ -219,6 +313,35 @@ class GpuNodePoolSpec(SpecModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _reserved(self) -> "GpuNodePoolSpec":
+        if not self.capacity.reserved:
+            if self.reservations:
+                raise FieldError("reservations", f"capacity {self.capacity.value} never launches into reservations; "
+                                 "use reserved_then_on_demand, reserved_then_spot or reserved_only")
+            return self
+        if not self.reservations:
+            raise FieldError("reservations", f"capacity {self.capacity.value} needs at least one reservation "
+                             "(id: cr-… or tags, with instance_type and instance_count)")
+        if len(self.reservations) > MAX_RESERVATIONS:
+            raise FieldError("reservations", f"at most {MAX_RESERVATIONS} per pool (EC2NodeClass limit)")
+        allowed = self.allowed_instance_types()
+        seen: dict[str, int] = {}
+        for i, r in enumerate(self.reservations):
+            if r.instance_type not in allowed:
+                raise FieldError(f"reservations[{i}].instance_type",
+                                 f"{r.instance_type!r} is not launched by this pool; choose from {', '.join(allowed)}")
+            if r.id is not None and r.id in seen:
+                raise FieldError(f"reservations[{i}].id", f"{r.id} is already reservations[{seen[r.id]}]")
+            if r.id is not None:
+                seen[r.id] = i
+        return self
+
+    def reserved_gpus(self) -> int:
+        """Physical GPUs in the pool's reservations as stated (the reserved NodePool's ceiling)."""
+        gpus = {i.name: i.gpus for i in GPU_CLASSES[self.gpu_class.value].instances}
+        return sum(r.instance_count * gpus[r.instance_type] for r in self.reservations)
+
     def _check_mig(self, gpu: str, offered: tuple[str, ...]) -> None:
         assert self.mig is not None
         if not offered:
@@ -243,7 +366,8 @@ class CpuNodePoolSpec(SpecModel):
     enabled: bool = True
     """Create the CPU pool."""
     capacity: PoolCapacity = PoolCapacity.SPOT_WITH_ON_DEMAND_FALLBACK
-    """Purchasing option (same choices as GPU pools; spot-only refused in production)."""
+    """Purchasing option: spot_with_on_demand_fallback, on_demand or spot (refused in production); the reserved_*
+    choices need reservations, which only GPU pools have."""
     instance_categories: list[str] = Field(default_factory=lambda: ["c", "m", "r"])
     """EC2 instance categories allowed (`c`, `m`, `r`, `t`)."""
     min_generation: int = Field(default=6, ge=2, le=9)
@@ -275,3 +399,10 @@ class CpuNodePoolSpec(SpecModel):
 
     _consolidate = durations("consolidate_after", allow_never=False)
     _expire = durations("expire_after")
+
+    @field_validator("capacity")
+    @classmethod
+    def _not_reserved(cls, v: PoolCapacity) -> PoolCapacity:
+        if v.reserved:
+            raise ValueError("the CPU pool has no reservations; use spot_with_on_demand_fallback, on_demand or spot")
+        return v

@@ -165,3 +165,58 @@ def test_mig_layouts_accepted_only_when_they_fit_one_gpu(profiles):
         assert compute <= MIG_COMPUTE_SLICES
     except SpecError as exc:
         assert "gpu.node_pools[0].mig.profiles" in dict(exc.problems)
+
+
+# --------------------------------------------------------------------------------------------- reservations
+CR = {"id": "cr-0123456789abcdef0", "instance_type": "p5.48xlarge", "instance_count": 2}
+
+
+def reserved_pool(capacity: str = "reserved_then_on_demand", **reservation) -> dict:
+    return pool(name="h100", gpu_class="h100", capacity=capacity, reservations=[{**CR, **reservation}])
+
+
+def test_a_reserved_pool_accepts_an_id_or_tags_with_an_owner_and_counts_its_gpus():
+    p = resolve(platform(node_pools=[reserved_pool()])).spec.gpu.node_pools[0]
+    assert p.capacity.reserved and p.reserved_gpus() == 16  # 2 × p5.48xlarge, 8 H100 each
+    tagged = reserved_pool(id=None, tags={"team": "ml", "env": "*"}, owner_id="123456789012", kind="capacity_block",
+                           upfront_usd=12345.0)
+    assert resolve(platform(node_pools=[tagged])).spec.gpu.node_pools[0].reservations[0].tags["env"] == "*"
+
+
+@pytest.mark.parametrize(
+    "doc_pool, path, fragment",
+    [
+        (pool(name="h100", gpu_class="h100", capacity="reserved_only"), "reservations", "needs at least one"),
+        ({**reserved_pool(), "capacity": "on_demand"}, "reservations", "never launches into reservations"),
+        # Karpenter v1.14.1 pkg/apis/v1/ec2nodeclass.go: ID pattern ^cr-[0-9a-z]+$, OwnerID ^[0-9]{12}$
+        (reserved_pool(id="cr-ABC"), "reservations[0].id", "capacity reservation id"),
+        (reserved_pool(id="odcr-1"), "reservations[0].id", "capacity reservation id"),
+        (reserved_pool(id=None), "reservations[0].id", "either id"),
+        (reserved_pool(tags={"team": "ml"}), "reservations[0].id", "not both"),
+        (reserved_pool(owner_id="123456789012"), "reservations[0].owner_id", "tags only"),
+        (reserved_pool(id=None, tags={"team": "ml"}, owner_id="1234"), "reservations[0].owner_id", "12-digit"),
+        # EC2NodeClass CRD CEL: "empty tag keys or values aren't supported"
+        (reserved_pool(id=None, tags={"team": ""}), "reservations[0].tags", "must not be empty"),
+        (reserved_pool(id=None, tags={}), "reservations[0].tags", "1 to 20"),
+        (reserved_pool(instance_type="p4d.24xlarge"), "reservations[0].instance_type", "p5.48xlarge"),
+        (reserved_pool(instance_count=0), "reservations[0].instance_count", "greater than or equal to 1"),
+        (reserved_pool(kind="capacity_block"), "reservations[0].upfront_usd", "paid up front"),
+        (reserved_pool(kind="capacity_block", upfront_usd=1.0, hourly_usd=2.0), "reservations[0].hourly_usd",
+         "upfront_usd"),
+        (reserved_pool(upfront_usd=1.0), "reservations[0].upfront_usd", "capacity_block"),
+        (reserved_pool(kind="ondemand"), "reservations[0].kind", "'odcr'"),
+        ({**reserved_pool(), "reservations": [CR, CR]}, "reservations[1].id", "already reservations[0]"),
+    ],
+)
+def test_reservation_refusals_name_the_field(doc_pool, path, fragment):
+    found = problems(platform(node_pools=[doc_pool]))
+    assert f"gpu.node_pools[0].{path}" in found, found
+    assert fragment in found[f"gpu.node_pools[0].{path}"]
+
+
+def test_the_cpu_pool_refuses_reserved_capacity_and_prod_refuses_reserved_then_spot():
+    assert "no reservations" in problems(platform(cpu_pool={"capacity": "reserved_only"}))["gpu.cpu_pool.capacity"]
+    found = problems(platform("prod", node_pools=[reserved_pool("reserved_then_spot")], **PINNED))
+    assert "reserved_then_spot" in found["gpu.node_pools[0].capacity"]
+    resolve(platform("prod", node_pools=[reserved_pool("reserved_then_on_demand")], **PINNED)).spec
+    resolve(platform("prod", node_pools=[reserved_pool("reserved_only")], **PINNED)).spec

@@ -44,10 +44,12 @@ from .node_classes import (
     node_role_name,
     node_tags,
     pool_node_class_name,
+    reservation_selector_terms,
 )
 from .node_pools import (
     NODE_POOL_API,
     ON_DEMAND_WEIGHT,
+    RESERVED_WEIGHT,
     SPOT_WEIGHT,
     advertised_gpu_limits,
     cpu_node_pools,
@@ -79,6 +81,7 @@ __all__ = [
     "ON_DEMAND_WEIGHT",
     "QUEUE_RETENTION_SECONDS",
     "RELEASE",
+    "RESERVED_WEIGHT",
     "SERVICE_ACCOUNT",
     "SPOT_WEIGHT",
     "advertised_gpu_limits",
@@ -105,4 +108,5 @@ __all__ = [
     "pool_node_class_name",
     "pool_user_data",
     "queue_name",
+    "reservation_selector_terms",
 ]

@@ -24,7 +24,7 @@ def controller_values(spec: PlatformSpec) -> dict[str, Any]:
         "settings": {
             "clusterName": cluster,
             "interruptionQueue": queue_name(cluster),
-            "featureGates": {"spotToSpotConsolidation": spec.gpu.karpenter.spot_to_spot_consolidation},
+            "featureGates": feature_gates(spec),
         },
         "replicas": controller_replicas(spec, spec.gpu.karpenter.replicas),
         "logLevel": spec.gpu.karpenter.log_level,
@@ -46,3 +46,14 @@ def controller_values(spec: PlatformSpec) -> dict[str, Any]:
             },
         },
     }
+
+
+def feature_gates(spec: PlatformSpec) -> dict[str, bool]:
+    """`settings.featureGates`. `reservedCapacity` is beta and on by default in chart 1.14.1 (values.yaml), which
+    the chart passes as `FEATURE_GATES=ReservedCapacity=...` (templates/deployment.yaml); without it Karpenter
+    resolves no reservation offerings (reserved_capacity_resolver.go) and launches nothing for a `reserved`
+    NodePool. Pools with reservations pin it on, so a changed chart default cannot silently idle them."""
+    gates = {"spotToSpotConsolidation": spec.gpu.karpenter.spot_to_spot_consolidation}
+    if any(pool.capacity.reserved for pool in spec.gpu.node_pools):
+        gates["reservedCapacity"] = True
+    return gates

@@ -1,7 +1,7 @@
 """EC2NodeClasses: which AMI, volumes, subnets, security group, IAM role and user data Karpenter's nodes boot with.
 
 One class per AMI family the GPU pools use, one per pool that needs boot-time GPU configuration
-(:mod:`.user_data`), and `cpu`.
+(:mod:`.user_data`) or has capacity reservations, and `cpu`.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ class NodeClassPlan:
     settings: NodeClassSpec
     user_data: Optional[str] = None
     role: str = GPU_ROLE
+    reservation_terms: tuple[dict[str, Any], ...] = ()
+    """`capacityReservationSelectorTerms` (a reservation-backed pool's own class only)."""
 
 
 def gpu_node_class_name(family: AmiFamily) -> str:
@@ -46,16 +48,41 @@ def _own_node_class_name(pool: GpuNodePoolSpec) -> str:
     return f"gpu-{pool.name}"
 
 
+def reservation_selector_terms(pool: GpuNodePoolSpec) -> tuple[dict[str, Any], ...]:
+    """`capacityReservationSelectorTerms` of a pool's reservations: `id` alone, or `tags` with an optional
+    `ownerID` (Karpenter v1.14.1 pkg/apis/v1/ec2nodeclass.go: `id` excludes the other fields). Karpenter resolves
+    them with ec2:DescribeCapacityReservations into `status.capacityReservations` (id, instanceType,
+    availabilityZone, ownerID, reservationType default|capacity-block, state active|expiring, endTime)."""
+    terms = []
+    for r in pool.reservations:
+        if r.id is not None:
+            terms.append({"id": r.id})
+        else:
+            term: dict[str, Any] = {"tags": dict(r.tags or {})}
+            if r.owner_id is not None:
+                term["ownerID"] = r.owner_id
+            terms.append(term)
+    return tuple(terms)
+
+
+def _needs_own_class(pool: GpuNodePoolSpec) -> bool:
+    """Boot-time configuration, or reservations: Karpenter offers an EC2NodeClass's reservations to every NodePool
+    using it that allows `reserved` (reserved_capacity_resolver.go reads `nodeClass.CapacityReservations()`), so a
+    pool's reservations stay in a class of its own."""
+    return pool_user_data(pool) is not None or bool(pool.reservations)
+
+
 def node_class_plans(spec: PlatformSpec) -> list[NodeClassPlan]:
     """Every EC2NodeClass the spec needs: one per AMI family in use by GPU pools, one per pool whose nodes need
-    boot-time configuration (MIG partitioning on al2023, time-slicing on bottlerocket), and `cpu`."""
+    boot-time configuration (MIG partitioning on al2023, time-slicing on bottlerocket) or that has capacity
+    reservations, and `cpu`."""
     gpu = spec.gpu
     plans = [NodeClassPlan(gpu_node_class_name(f), f, getattr(gpu, f.value)) for f in gpu.families_in_use()]
     for pool in gpu.node_pools:
-        data = pool_user_data(pool)
-        if data is not None:
+        if _needs_own_class(pool):
             settings = getattr(gpu, pool.ami_family.value)
-            plans.append(NodeClassPlan(_own_node_class_name(pool), pool.ami_family, settings, data))
+            plans.append(NodeClassPlan(_own_node_class_name(pool), pool.ami_family, settings, pool_user_data(pool),
+                                       reservation_terms=reservation_selector_terms(pool)))
     if gpu.cpu_pool.enabled:
         cpu_settings = gpu.al2023.model_copy(
             update={"root_volume_gib": gpu.cpu_pool.root_volume_gib, "instance_store_raid0": False}
@@ -66,7 +93,7 @@ def node_class_plans(spec: PlatformSpec) -> list[NodeClassPlan]:
 
 def pool_node_class_name(pool: GpuNodePoolSpec) -> str:
     """The EC2NodeClass a GPU pool's NodePools reference."""
-    if pool_user_data(pool) is not None:
+    if _needs_own_class(pool):
         return _own_node_class_name(pool)
     return gpu_node_class_name(pool.ami_family)
 
@@ -142,6 +169,8 @@ def ec2_node_class(spec: PlatformSpec, plan: NodeClassPlan) -> dict[str, Any]:
         body["instanceStorePolicy"] = "RAID0"
     if plan.user_data is not None:
         body["userData"] = plan.user_data
+    if plan.reservation_terms:
+        body["capacityReservationSelectorTerms"] = [dict(t) for t in plan.reservation_terms]
     return {
         "apiVersion": NODE_CLASS_API,
         "kind": "EC2NodeClass",

@@ -1,8 +1,9 @@
 """NodePools: which instance types Karpenter may launch for a pool, on which capacity, how many, with which labels
 and taints, and when it may take nodes away.
 
-A spot-with-fallback pool becomes two NodePools (spot preferred by weight, on-demand as the fallback); every other
-pool one. GPU pools are tainted and never consolidated while busy; the CPU pool bin-packs.
+A pool with a fallback becomes one NodePool per capacity type, preferred first by weight (reserved, then spot, then
+on-demand: see :data:`RESERVED_WEIGHT`); every other pool one. GPU pools are tainted and never consolidated while
+busy; the CPU pool bin-packs.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from typing import Any, Optional
 
 from ...catalog.gpus import GPU_CLASSES
+from ...sizing.capacity import ON_DEMAND, RESERVED, SPOT, capacity_steps
 from ...spec import PlatformSpec
 from ...spec.gpu import AmiFamily, ConsolidationPolicy, GpuNodePoolSpec, PoolCapacity
 from ..labels import GPU_CLASS_LABEL, GPU_RESOURCE, GPU_TAINT, MANAGED_BY, NODE_ROLE_LABEL, POOL_LABEL
@@ -35,9 +37,35 @@ from .node_classes import NODE_CLASS_GROUP, pool_node_class_name
 
 NODE_POOL_API = "karpenter.sh/v1"
 
+RESERVED_WEIGHT = 100
 SPOT_WEIGHT = 50
 ON_DEMAND_WEIGHT = 10
-"""NodePool weights: Karpenter tries higher weights first, so spot is preferred and on-demand is the fallback."""
+"""NodePool weights: Karpenter tries higher weights first, so reservations (already paid) come first, then spot,
+and on-demand is the fallback.
+
+A reserved-first pool is a weighted pair (`<pool>-reserved` allowing only `reserved`, then the fallback NodePool),
+not one NodePool allowing `reserved` and the fallback type, although Karpenter v1.14.1 would prefer the reservation
+inside one NodePool too (karpenter-provider-aws pkg/providers/instance/instance.go getCapacityType: reserved, spot,
+on-demand). Reasons, from the source:
+
+- the pair still prefers reservations: the scheduler tries NodePools by weight, and a pod that could take a
+  reservation other pending pods hold waits rather than fall to a lower weight (sigs.k8s.io/karpenter
+  pkg/controllers/provisioning/scheduling/scheduler.go addToNewNodeClaim, ReservedOfferingError; the provisioner
+  sets DisableReservedCapacityFallback, provisioner.go); a reserved NodePool whose reservations are all used
+  offers no available instance type (an exhausted reservation's offering is unavailable, and scheduling fits only
+  available offerings: nodeclaim.go fits, cloudprovider/types.go AllocatableOfferingsList), so the fallback
+  NodePool launches;
+- only the pair can give fallback nodes their own lifetime (`fallback_expire_after`): GPU pools consolidate
+  `WhenEmpty`, so in one NodePool an on-demand node would keep running beside a reservation freed by a scale-down,
+  paying twice; expiring it sends its pods back to the reservation;
+- the reserved NodePool's ceiling is the stated reservations, the fallback's `limits.gpus`.
+
+The price: when an ODCR ends, Karpenter relabels its nodes on-demand (pkg/controllers/capacityreservation/
+capacitytype/controller.go) and the reserved-only NodePool no longer admits them (RequirementsDrifted,
+sigs.k8s.io/karpenter pkg/controllers/nodeclaim/disruption/drift.go), so they are replaced through the fallback,
+one at a time (`max_drifted`). Capacity Block nodes are removed 40 minutes before the block ends either way
+(pkg/controllers/capacityreservation/expiration/controller.go).
+"""
 
 
 # --------------------------------------------------------------------------------------------- what a GPU node is
@@ -94,11 +122,12 @@ def gpu_node_labels(pool: GpuNodePoolSpec) -> dict[str, str]:
 
 
 def node_lifetime(pool: GpuNodePoolSpec, suffix: str) -> str:
-    """`expireAfter` per pool role: the on-demand fallback of a spot pool lives `fallback_expire_after` (so its pods
-    go back to spot), every other node `expire_after` (`Never` for pools hosting multi-node models: the spec
-    enforces it, since Karpenter expires a replica's nodes together, budgets or not)."""
+    """`expireAfter` per pool role: fallback nodes (on-demand of a spot pool, spot or on-demand of a reserved pool)
+    live `fallback_expire_after` (so their pods go back to the preferred capacity), every other node `expire_after`
+    (`Never` for pools hosting multi-node models: the spec enforces it, since Karpenter expires a replica's nodes
+    together, budgets or not)."""
     d = pool.disruption
-    if suffix == "on-demand" and pool.capacity is PoolCapacity.SPOT_WITH_ON_DEMAND_FALLBACK:
+    if any(step.fallback and step.capacity_type == suffix for step in capacity_steps(pool)):
         return d.fallback_expire_after if d.expire_after == "Never" else _shorter(d.fallback_expire_after, d.expire_after)
     return d.expire_after
 
@@ -126,8 +155,11 @@ def _linux_amd64(capacity_types: list[str]) -> list[dict[str, Any]]:
     ]
 
 
+_WEIGHTS = {RESERVED: RESERVED_WEIGHT, SPOT: SPOT_WEIGHT, ON_DEMAND: ON_DEMAND_WEIGHT}
+
+
 def _capacity_values(capacity: PoolCapacity) -> list[tuple[str, Optional[int], list[str]]]:
-    """(NodePool suffix, weight, capacity types) per NodePool of a pool."""
+    """(NodePool suffix, weight, capacity types) per NodePool of the CPU pool (no reservations)."""
     if capacity is PoolCapacity.SPOT_WITH_ON_DEMAND_FALLBACK:
         return [("spot", SPOT_WEIGHT, ["spot"]), ("on-demand", ON_DEMAND_WEIGHT, ["on-demand"])]
     if capacity is PoolCapacity.SPOT:
@@ -151,7 +183,8 @@ def _node_class_ref(name: str) -> dict[str, str]:
 
 
 def gpu_node_pools(spec: PlatformSpec, pool: GpuNodePoolSpec) -> list[dict[str, Any]]:
-    """The NodePools of one GPU pool: spot (weight 50) then on-demand (weight 10), or just one of them.
+    """The NodePools of one GPU pool, one per capacity type in the pool's order (sizing.capacity_steps), weighted
+    when there are several: reserved 100, spot 50, on-demand 10.
 
     Consolidation is `WhenEmpty`: Karpenter never evicts pods from a busy GPU node to bin-pack; it removes a node
     only after it has had no workload pods for `consolidate_after`. Drift replaces one node at a time.
@@ -159,13 +192,13 @@ def gpu_node_pools(spec: PlatformSpec, pool: GpuNodePoolSpec) -> list[dict[str, 
     catalog = GPU_CLASSES[pool.gpu_class.value]
     instance_types = pool.allowed_instance_types()
     d = pool.disruption
+    steps = capacity_steps(pool)
     out = []
-    for suffix, weight, capacity_types in _capacity_values(pool.capacity):
-        gpus = pool.limits.gpus
-        if suffix == "on-demand" and pool.capacity is PoolCapacity.SPOT_WITH_ON_DEMAND_FALLBACK:
-            gpus = pool.limits.on_demand_gpus if pool.limits.on_demand_gpus is not None else pool.limits.gpus
+    for step in steps:
+        suffix, gpus = step.capacity_type, step.gpus
+        weight = _WEIGHTS[suffix] if len(steps) > 1 else None
         requirements = [
-            *_linux_amd64(capacity_types),
+            *_linux_amd64([suffix]),
             _requirement(INSTANCE_GPU_MANUFACTURER, ["nvidia"]),
             _requirement(INSTANCE_GPU_NAME, [catalog.gpu_name]),
             _requirement(INSTANCE_FAMILY, list(dict.fromkeys(t.split(".")[0] for t in instance_types))),
