@@ -50,7 +50,8 @@ def _model_line(name: str, m: dict[str, Any]) -> str:
         f"{m.get('pipeline_parallel')}), {s.get('need_gib_per_gpu')}/{s.get('usable_gib_per_gpu')} GiB per GPU "
         f"({m.get('weights_gib')} GiB weights, {m.get('kv_cache_gib')} GiB KV cache), replicas "
         f"{s.get('min_replicas')}–{s.get('max_replicas')}{zero}, cold start ~{cold.get('new_node')}s "
-        f"(warm node {cold.get('warm_node')}s), ${cost.get('min_replicas', 0):,.2f}–{cost.get('max_replicas', 0):,.2f}/h"
+        f"(warm node {cold.get('warm_node')}s), ${cost.get('min_replicas', 0):,.2f}–{cost.get('max_replicas', 0):,.2f}/h; "
+        f"pool {m.get('pool')}: {m.get('placement')}"
     )
 
 

@@ -26,9 +26,9 @@ from ..catalog.prices import (
     eks_control_plane_usd_hr,
 )
 from ..catalog.gpus import HOURS_PER_MONTH
+from ..sizing.capacity import ON_DEMAND, RESERVED, SPOT, placement, reserved_commitments
 from ..sizing.cost import fixed_replicas
 from ..spec import PlatformSpec
-from ..spec.gpu import PoolCapacity
 from .models import ResolvedModel
 
 
@@ -113,35 +113,57 @@ def floor_lines(spec: PlatformSpec) -> list[CostLine]:
     return lines
 
 
-def _pool_capacity(model: ResolvedModel, spec: PlatformSpec) -> Optional[PoolCapacity]:
-    pool = next((p for p in spec.gpu.node_pools if p.name == model.sizing.pool), None)
-    return pool.capacity if pool is not None else None
+def _pool(model: ResolvedModel, spec: PlatformSpec) -> Any:
+    return next((p for p in spec.gpu.node_pools if p.name == model.sizing.pool), None)
+
+
+def reservation_lines(spec: PlatformSpec) -> list[CostLine]:
+    """What every pool's reservations cost whether used or not: an ODCR by the hour (in the floor); a Capacity
+    Block's fee is paid up front, so it is stated in the line's basis and not in the hourly total."""
+    lines = []
+    for pool in spec.gpu.node_pools:
+        for c in reserved_commitments(pool):
+            what = f"{c.instance_count} × {c.instance_type}"
+            if c.hourly_usd is not None:
+                lines.append(CostLine(f"reservation/{pool.name}/{c.selector}", f"reservation {c.selector} ({what})",
+                                      c.hourly_usd, c.hourly_usd,
+                                      f"ODCR of pool {pool.name}, billed whether used or not ({c.price_source})"))
+            else:
+                lines.append(CostLine(f"reservation/{pool.name}/{c.selector}", f"capacity block {c.selector} ({what})",
+                                      0.0, 0.0, f"${c.upfront_usd:,.0f} paid up front for the block (not hourly); pool "
+                                                f"{pool.name}"))
+    return lines
+
+
+_PER_GPU = {SPOT: "spot", ON_DEMAND: "on-demand"}
 
 
 def model_line(model: ResolvedModel, spec: PlatformSpec) -> CostLine:
-    """A model's hourly cost at its min and max replicas, at the prices of the capacity types its pool can use."""
+    """A model's hourly cost at its min and max replicas: replicas its pool's reservations hold are already paid
+    (the reservation lines); the rest at the prices of the capacity types its pool falls back to, the first one at
+    the minimum and the last one at the maximum (spot can run out exactly when load peaks)."""
     s = model.sizing
     found = find_instance(s.instance_type)
     assert found is not None  # sizing only chooses catalog instances
     _, inst = found
     gpus = s.tensor_parallel_size * s.pipeline_parallel_size
-    per_gpu_od, per_gpu_spot = inst.on_demand_usd_hr / inst.gpus, inst.spot_usd_hr / inst.gpus
-    capacity = _pool_capacity(model, spec)
-    if capacity is PoolCapacity.SPOT:
-        low, high, how = per_gpu_spot, per_gpu_spot, "spot"
-    elif capacity is PoolCapacity.SPOT_WITH_ON_DEMAND_FALLBACK:
-        low, high, how = per_gpu_spot, per_gpu_od, "spot at the minimum, on-demand (the fallback) at the maximum"
-    else:
-        low, high, how = per_gpu_od, per_gpu_od, "on-demand"
+    price = {SPOT: inst.spot_usd_hr / inst.gpus, ON_DEMAND: inst.on_demand_usd_hr / inst.gpus}
+    where = placement(model.spec, s, spec)
+    types = [step.capacity_type for step in where.capacity if step.capacity_type != RESERVED] or [ON_DEMAND]
     fixed = fixed_replicas(model.spec)
-    lo_replicas, hi_replicas = model.spec.autoscaling.min_replicas + fixed, model.spec.autoscaling.max_replicas + fixed
+    lo_n, hi_n = model.spec.autoscaling.min_replicas + fixed, model.spec.autoscaling.max_replicas + fixed
+    held = where.reserved_replicas
+    low = max(0, lo_n - held) * gpus * price[types[0]]
+    high = max(0, hi_n - held) * gpus * price[types[-1]]
+    how = _PER_GPU[types[0]] if types[0] == types[-1] else f"{_PER_GPU[types[0]]} at the minimum, {_PER_GPU[types[-1]]} at the maximum"
+    if held:
+        how = f"{held} replica(s) on reserved capacity (already paid), the rest {how}"
     share = f"{gpus} of {inst.gpus} GPUs of {inst.name}" if gpus < inst.gpus else f"{gpus // inst.gpus} × {inst.name}"
     alone = f"; a replica alone on its node pays all {inst.gpus}" if gpus < inst.gpus else ""
     extra = f", {fixed} of them headroom/canary" if fixed else ""
     return CostLine(
         f"model/{model.spec.name}",
-        f"model {model.spec.name} ({lo_replicas}–{hi_replicas} replicas{extra})",
-        lo_replicas * gpus * low, hi_replicas * gpus * high,
+        f"model {model.spec.name} ({lo_n}–{hi_n} replicas{extra})", low, high,
         f"{share} per replica, {how} (pool {s.pool or s.gpu_class}){alone}; prices {PRICES_AS_OF}",
     )
 
@@ -158,6 +180,7 @@ def model_summary(model: ResolvedModel, spec: PlatformSpec) -> dict[str, Any]:
         "tensor_parallel": s.tensor_parallel_size,
         "pipeline_parallel": s.pipeline_parallel_size,
         "backend": s.backend.value,
+        "placement": placement(model.spec, s, spec).reason,
         "cold_start_seconds": {"new_node": s.cold_start.total_s, "warm_node": s.cold_start.warm_s},
         "cost_per_hour": {"min_replicas": round(line.usd_hr_min, 3), "max_replicas": round(line.usd_hr_max, 3),
                           "basis": line.basis},
@@ -166,4 +189,5 @@ def model_summary(model: ResolvedModel, spec: PlatformSpec) -> dict[str, Any]:
 
 def platform_cost(spec: PlatformSpec, models: tuple[ResolvedModel, ...] | list[ResolvedModel]) -> PlatformCost:
     """The floor and every model's line (the platform program's `cost` output)."""
-    return PlatformCost(tuple(floor_lines(spec)), {m.spec.name: model_line(m, spec) for m in models})
+    return PlatformCost(tuple(floor_lines(spec) + reservation_lines(spec)),
+                        {m.spec.name: model_line(m, spec) for m in models})

@@ -85,6 +85,33 @@ def test_the_models_output_carries_the_sizing_report_as_data():
     resolved = _platform("on_demand", QWEN)
     summary = model_summary(resolved.models[0], resolved.spec)
     assert set(summary) == {"weights_gib", "kv_cache_gib", "instance_type", "pool", "gpus_per_replica",
-                            "tensor_parallel", "pipeline_parallel", "backend", "cold_start_seconds", "cost_per_hour"}
+                            "tensor_parallel", "pipeline_parallel", "backend", "placement", "cold_start_seconds",
+                            "cost_per_hour"}
     assert summary["cold_start_seconds"]["new_node"] > summary["cold_start_seconds"]["warm_node"] > 0
     assert summary["cost_per_hour"]["max_replicas"] == pytest.approx(4 * 1.861, abs=1e-3)
+
+
+def test_reserved_capacity_is_paid_whether_used_or_not_and_holds_the_first_replicas():
+    """An ODCR of 2 × g6e.xlarge costs 2 × $1.861/h in the floor; it holds the first two one-GPU replicas, so the
+    model pays on-demand only for replicas 3 and 4."""
+    pool = {**_pool("reserved_then_on_demand"), "reservations": [
+        {"id": "cr-0123456789abcdef0", "instance_type": "g6e.xlarge", "instance_count": 2}]}
+    resolved = resolve({**BASE, "gpu": {"node_pools": [pool]}, "models": [QWEN]})
+    cost = platform_cost(resolved.spec, resolved.models)
+    [reservation] = [line for line in cost.floor if line.key.startswith("reservation/")]
+    assert (reservation.usd_hr_min, reservation.usd_hr_max) == pytest.approx((2 * 1.861, 2 * 1.861))
+    model = cost.models["qwen"]
+    assert (model.usd_hr_min, model.usd_hr_max) == pytest.approx((0.0, 2 * 1.861))
+    assert "2 replica(s) on reserved capacity" in model.basis
+    assert cost.report()["total_usd_per_hour"][1] == pytest.approx(sum(l.usd_hr_max for l in cost.lines), abs=0.01)
+
+
+def test_a_capacity_block_is_paid_up_front_not_by_the_hour():
+    pool = {**_pool("reserved_only"), "reservations": [
+        {"id": "cr-0123456789abcdef1", "kind": "capacity_block", "instance_type": "g6e.xlarge",
+         "instance_count": 5, "upfront_usd": 1234.0}]}  # 4 replicas + a rollout's surge must fit (resolve)
+    resolved = resolve({**BASE, "gpu": {"node_pools": [pool]}, "models": [QWEN]})
+    cost = platform_cost(resolved.spec, resolved.models)
+    [block] = [line for line in cost.floor if line.key.startswith("reservation/")]
+    assert block.usd_hr_max == 0.0 and "$1,234 paid up front" in block.basis
+    assert cost.models["qwen"].usd_hr_max == 0.0  # every replica fits the block
