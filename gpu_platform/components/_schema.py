@@ -55,8 +55,16 @@ class GpuClassName(str, Enum):
     """NVIDIA L40S, 48 GB (g6e): 7B–70B (quantised) models, good price/performance."""
     A100 = 'a100'
     """NVIDIA A100, 40 GB ×8 (p4d): large models, NVLink, MIG-capable."""
+    A100_80GB = 'a100-80gb'
+    """NVIDIA A100, 80 GB ×8 (p4de): twice p4d's memory per GPU, NVLink, EFA, MIG-capable, no FP8."""
     H100 = 'h100'
-    """NVIDIA H100, 80 GB ×8 (p5): the largest models, EFA, MIG-capable."""
+    """NVIDIA H100, 80 GB: ×1 (p5.4xlarge) for a single-GPU model, ×8 (p5.48xlarge) for the largest; EFA,
+    MIG-capable."""
+    H200 = 'h200'
+    """NVIDIA H200, 141 GB ×8 (p5en; p5e only when named in `instance_types`, it has no on-demand list price):
+    a 70B model in BF16 on one node, EFA, MIG-capable."""
+    B200 = 'b200'
+    """NVIDIA B200, 180 GB ×8 (p6-b200): the most memory per node, FP8, EFA, MIG-capable."""
 
 
 class PoolCapacity(str, Enum):
@@ -354,7 +362,7 @@ class TimeSlicingSpec:
 
 
 class MigSpec:
-    """Partition MIG-capable GPUs (A100, H100) into isolated instances with their own memory and compute."""
+    """Partition MIG-capable GPUs (A100, H100, H200, B200) into isolated instances with their own memory and compute."""
 
     strategy: Optional[MigStrategy]
     """`single`: one profile for every GPU, advertised as `nvidia.com/gpu`; `mixed`: several profiles, each its
@@ -372,7 +380,7 @@ class GpuNodePoolSpec:
     """NodePool name stem (`<name>-spot`, `<name>-on-demand`, `<name>-reserved`), Kubernetes-name style,
     ≤ 40 characters."""
     gpu_class: GpuClassName
-    """GPU class: l4, a10g, l40s, a100 or h100 (see the catalog for instance types)."""
+    """GPU class: l4, a10g, l40s, a100, a100-80gb, h100, h200 or b200 (see the catalog for instance types)."""
     capacity: Optional[PoolCapacity]
     """spot_with_on_demand_fallback (default), on_demand, spot (not in production), or with `reservations`:
     reserved_then_on_demand, reserved_then_spot (not in production) or reserved_only."""
@@ -396,7 +404,7 @@ class GpuNodePoolSpec:
     time_slicing: Optional[TimeSlicingSpec]
     """Share each GPU between pods by time-slicing; not together with `mig`."""
     mig: Optional[MigSpec]
-    """Partition each GPU with MIG (a100, h100 only); not together with `time_slicing`."""
+    """Partition each GPU with MIG (a100, a100-80gb, h100, h200, b200); not together with `time_slicing`."""
     labels: Optional[dict[str, str]]
     """Extra node labels (team, workload tier). Karpenter's own domains are refused."""
 

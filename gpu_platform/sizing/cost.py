@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
-from ..catalog.gpus import HOURS_PER_MONTH, PRICES_AS_OF, InstanceType
+from ..catalog.gpus import HOURS_PER_MONTH, InstanceType
 from ..spec.model import ModelSpec
 
 
@@ -63,5 +63,5 @@ def model_cost(spec: ModelSpec, inst: InstanceType, tp: int, pp: int) -> Cost:
         on_demand_hourly_max=round(od * (a.max_replicas + fixed), 3),
         spot_hourly_min=round(spot * (a.min_replicas + fixed), 3),
         spot_hourly_max=round(spot * (a.max_replicas + fixed), 3),
-        prices_as_of=PRICES_AS_OF,
+        prices_as_of=inst.price_as_of,
     )

@@ -17,7 +17,7 @@ from ._base import FieldError, SpecModel
 _MIG_PROFILE = re.compile(r"^(\d)g\.(\d+)gb$")
 
 MIG_COMPUTE_SLICES = 7
-"""Compute slices per MIG-capable GPU (A100, H100): a profile `<n>g.<m>gb` takes n of them."""
+"""Compute slices per MIG-capable GPU (A100, H100, H200, B200): a profile `<n>g.<m>gb` takes n of them."""
 MIG_MEMORY_SLICES = 8
 """Memory slices per MIG-capable GPU: `7g.40gb` on A100 is all 8, so `1g.5gb` is one."""
 
@@ -51,7 +51,7 @@ class TimeSlicingSpec(SpecModel):
 
 
 class MigSpec(SpecModel):
-    """Partition MIG-capable GPUs (A100, H100) into isolated instances with their own memory and compute."""
+    """Partition MIG-capable GPUs (A100, H100, H200, B200) into isolated instances with their own memory and compute."""
 
     strategy: MigStrategy = MigStrategy.SINGLE
     """`single`: one profile for every GPU, advertised as `nvidia.com/gpu`; `mixed`: several profiles, each its

@@ -35,8 +35,16 @@ class GpuClassName(str, Enum):
     """NVIDIA L40S, 48 GB (g6e): 7B–70B (quantised) models, good price/performance."""
     A100 = "a100"
     """NVIDIA A100, 40 GB ×8 (p4d): large models, NVLink, MIG-capable."""
+    A100_80GB = "a100-80gb"
+    """NVIDIA A100, 80 GB ×8 (p4de): twice p4d's memory per GPU, NVLink, EFA, MIG-capable, no FP8."""
     H100 = "h100"
-    """NVIDIA H100, 80 GB ×8 (p5): the largest models, EFA, MIG-capable."""
+    """NVIDIA H100, 80 GB: ×1 (p5.4xlarge) for a single-GPU model, ×8 (p5.48xlarge) for the largest; EFA,
+    MIG-capable."""
+    H200 = "h200"
+    """NVIDIA H200, 141 GB ×8 (p5en; p5e only when named in `instance_types`, it has no on-demand list price):
+    a 70B model in BF16 on one node, EFA, MIG-capable."""
+    B200 = "b200"
+    """NVIDIA B200, 180 GB ×8 (p6-b200): the most memory per node, FP8, EFA, MIG-capable."""
 
 
 class PoolCapacity(str, Enum):
@@ -238,7 +246,7 @@ class GpuNodePoolSpec(SpecModel):
     """NodePool name stem (`<name>-spot`, `<name>-on-demand`, `<name>-reserved`), Kubernetes-name style,
     ≤ 40 characters."""
     gpu_class: GpuClassName
-    """GPU class: l4, a10g, l40s, a100 or h100 (see the catalog for instance types)."""
+    """GPU class: l4, a10g, l40s, a100, a100-80gb, h100, h200 or b200 (see the catalog for instance types)."""
     capacity: PoolCapacity = PoolCapacity.SPOT_WITH_ON_DEMAND_FALLBACK
     """spot_with_on_demand_fallback (default), on_demand, spot (not in production), or with `reservations`:
     reserved_then_on_demand, reserved_then_spot (not in production) or reserved_only."""
@@ -262,7 +270,7 @@ class GpuNodePoolSpec(SpecModel):
     time_slicing: Optional[TimeSlicingSpec] = None
     """Share each GPU between pods by time-slicing; not together with `mig`."""
     mig: Optional[MigSpec] = None
-    """Partition each GPU with MIG (a100, h100 only); not together with `time_slicing`."""
+    """Partition each GPU with MIG (a100, a100-80gb, h100, h200, b200); not together with `time_slicing`."""
     labels: dict[str, str] = Field(default_factory=dict)
     """Extra node labels (team, workload tier). Karpenter's own domains are refused."""
 
@@ -345,7 +353,8 @@ class GpuNodePoolSpec(SpecModel):
     def _check_mig(self, gpu: str, offered: tuple[str, ...]) -> None:
         assert self.mig is not None
         if not offered:
-            raise FieldError("mig", f"{gpu} GPUs have no MIG; MIG-capable classes: a100, h100")
+            capable = ", ".join(c.name for c in GPU_CLASSES.values() if c.mig_capable)
+            raise FieldError("mig", f"{gpu} GPUs have no MIG; MIG-capable classes: {capable}")
         if self.ami_family is AmiFamily.BOTTLEROCKET:
             raise FieldError("mig", "MIG partitioning is rendered for al2023 pools only; use ami_family al2023")
         problem = mig_fit_problem(self.mig.profiles, gpu, offered)
