@@ -164,7 +164,7 @@ def model_line(model: ResolvedModel, spec: PlatformSpec) -> CostLine:
     return CostLine(
         f"model/{model.spec.name}",
         f"model {model.spec.name} ({lo_n}–{hi_n} replicas{extra})", low, high,
-        f"{share} per replica, {how} (pool {s.pool or s.gpu_class}){alone}; prices {PRICES_AS_OF}",
+        f"{share} per replica, {how} (pool {s.pool or s.gpu_class}){alone}; {inst.name} priced {inst.price_as_of}",
     )
 
 
