@@ -394,8 +394,16 @@ class ModelSpec(SpecModel):
         if n is not None:
             if tp is not None and n % tp:
                 raise FieldError("tensor_parallel_size", f"must divide gpu_count ({n}); got {tp}")
+            if pp is not None and n % pp:
+                raise FieldError("pipeline_parallel_size", f"must divide gpu_count ({n}); got {pp}")
             if tp is not None and pp is not None and tp * pp != n:
                 raise FieldError("gpu_count", f"must equal tensor_parallel_size × pipeline_parallel_size ({tp * pp})")
+            if tp is not None and pp is None and tp != n:  # an unset pipeline is one stage: sizing would use tp GPUs
+                raise FieldError(
+                    "gpu_count",
+                    f"must equal tensor_parallel_size ({tp}) on one node; to split across nodes set "
+                    f"pipeline_parallel_size: {n // tp}",
+                )
         if self.canary is not None:
             if self.is_s3:
                 raise FieldError("canary", "canary revisions need a Hugging Face model (S3 is versioned by prefix)")

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from gpu_platform.resolve import resolve
 from gpu_platform.spec import PlatformSpec, SpecError, validate_spec
-from gpu_platform.spec.model import REMOVED_VLLM_FLAGS, ModelSpec
+from gpu_platform.spec.model import ModelSpec
 
 BASE = {"environment": "dev", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
 QWEN = {"name": "qwen", "model": "Qwen/Qwen2.5-7B-Instruct"}
@@ -79,17 +79,30 @@ def test_tensor_parallel_must_divide_gpus_and_heads():
     assert p == {"gpu_count": "must equal tensor_parallel_size × pipeline_parallel_size (4)"}
 
 
+def test_gpu_count_is_tensor_times_pipeline_parallel_or_refused():
+    """gpu_count is GPUs per replica = tensor_parallel_size × pipeline_parallel_size (the field's contract). By hand
+    for Qwen2.5-7B (28 attention heads): 8 GPUs at TP 2 need 4 pipeline stages, which one node cannot hold; unset,
+    the pipeline is one stage, so 8 ≠ 2 × 1 must be refused rather than sized as 2 GPUs."""
+    p = problems({**QWEN, "gpu_count": 8, "tensor_parallel_size": 2})
+    assert list(p) == ["gpu_count"] and "tensor_parallel_size" in p["gpu_count"] and "4" in p["gpu_count"]
+    p = problems({**QWEN, "gpu_count": 4, "pipeline_parallel_size": 3})
+    assert list(p) == ["pipeline_parallel_size"] and "gpu_count (4)" in p["pipeline_parallel_size"]
+    assert problems({**QWEN, "gpu_count": 4, "tensor_parallel_size": 2}) == {
+        "gpu_count": "must equal tensor_parallel_size (2) on one node; to split across nodes set "
+                     "pipeline_parallel_size: 2"
+    }
+    # accepted: the replica gets exactly gpu_count GPUs
+    from gpu_platform.sizing import size_model
+
+    for extra, tp in (({"gpu_count": 4}, 4), ({"gpu_count": 2, "tensor_parallel_size": 2}, 2),
+                      ({"gpu_count": 2, "tensor_parallel_size": 2, "pipeline_parallel_size": 1}, 2)):
+        s = size_model(ModelSpec(**QWEN, **extra))
+        assert (s.tensor_parallel_size, s.pipeline_parallel_size, s.gpus_per_replica) == (tp, 1, extra["gpu_count"])
+
+
 def test_context_above_the_models_maximum():
     p = problems({**QWEN, "max_model_len": 65536})
     assert p == {"max_model_len": "65536 exceeds qwen2.5-7b's maximum context of 32768"}
-
-
-@pytest.mark.parametrize("flag", sorted(REMOVED_VLLM_FLAGS))
-def test_flags_removed_in_vllm_033_are_refused(flag):
-    p = platform_problems([{**QWEN, "engine": {"extra_args": ["--enforce-eager", f"{flag}=1"]}}])
-    (path, message), = p.items()
-    assert path == "models[0].engine.extra_args"
-    assert flag in message and "removed in vLLM 0.33" in message
 
 
 def test_flags_owned_by_typed_fields_are_refused():
