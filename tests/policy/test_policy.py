@@ -418,3 +418,38 @@ def test_a_pdb_over_raycluster_pods_must_use_an_integer_min_available():
         assert [v.rule for v in found] == ["pdb-computable"]
         assert "use an integer spec.minAvailable" in found[0].message
     assert run_checks([*compliant(), *_ray_service_with_pdb({"minAvailable": 3})]) == []
+
+
+# A privileged container has every host device and capability (Kubernetes Pod Security Standards, "Baseline":
+# privileged must be unset or false; allowPrivilegeEscalation must be false under "Restricted").
+@pytest.mark.parametrize("field, message", [
+    ("privileged", "privileged container"),
+    ("allowPrivilegeEscalation", "allowPrivilegeEscalation is true"),
+])
+def test_a_privileged_or_escalating_container_fires_non_root_and_false_does_not(field, message):
+    stack = copy.deepcopy(compliant())
+    container(stack)["securityContext"][field] = True
+    violations = run_checks(stack)
+    assert [v.rule for v in violations] == ["non-root"] and message in violations[0].message
+    container(stack)["securityContext"][field] = False
+    assert run_checks(stack) == []
+
+
+@pytest.mark.parametrize("values, fragment", [
+    ({"image": {"repository": "nvcr.io/nvidia/k8s/dcgm-exporter", "tag": "latest"}}, "image.tag is 'latest'"),
+    ({"exporter": {"image": "nvcr.io/nvidia/k8s/dcgm-exporter"}}, "has no tag (means latest)"),
+    ({"exporter": {"image": "nvcr.io/nvidia/k8s/dcgm-exporter:latest"}}, "uses the latest tag"),
+])
+def test_unpinned_images_in_helm_values_fire_images_pinned(values, fragment):
+    stack = copy.deepcopy(compliant())
+    find(stack, "dcgm-exporter")["values"] = values
+    violations = run_checks(stack)
+    assert [v.rule for v in violations] == ["images-pinned"], [str(v) for v in violations]
+    assert fragment in violations[0].message
+
+
+def test_pinned_images_in_helm_values_pass():
+    stack = copy.deepcopy(compliant())
+    find(stack, "dcgm-exporter")["values"] = {"exporter": {"image": "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2"},
+                                              "image": {"repository": "x/y", "tag": "4.5.3-4.8.2"}}
+    assert run_checks(stack) == []
