@@ -225,9 +225,11 @@ def test_controller_values_use_only_chart_keys_and_run_on_system_nodes():
     assert values["settings"]["clusterName"] == "gpu-test"
     assert values["settings"]["interruptionQueue"] == rk.queue_name("gpu-test")
     assert values["nodeSelector"][NODE_ROLE_LABEL] == SYSTEM_ROLE
-    assert values["serviceAccount"]["name"] == rk.SERVICE_ACCOUNT
-    # The Pod Identity association is for this account, so the chart must create it under that name.
-    assert values["serviceAccount"]["create"] is True
+    # The Pod Identity association is for kube-system/karpenter (tests/components/test_karpenter_component.py), so
+    # the chart must create the account under exactly that name: its default `create: true, name: ""` would
+    # generate the name from the release's fullname template (karpenter 1.14.1 values.yaml, serviceAccount).
+    assert values["serviceAccount"] == {"create": True, "name": "karpenter"}
+    assert rk.NAMESPACE == "kube-system"
 
 
 def test_the_controller_is_told_its_region():

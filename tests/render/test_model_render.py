@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from gpu_platform.render import model as rm
 from gpu_platform.render.labels import GPU_CLASS_LABEL, MONITORING_NAMESPACE, PROMETHEUS_URL, PROXY_NAMESPACE
 from gpu_platform.sizing import size_model
-from gpu_platform.spec.model import REMOVED_VLLM_FLAGS, Backend, ModelSpec
+from gpu_platform.spec.model import Backend, ModelSpec
 from support import assert_valid_builtin, assert_valid_crd, assert_valid_object, requires_upstream
+from vllm_facts import DOCUMENTED_ELSEWHERE, vllm_033_flags
 
 HF = {"name": "chat", "model": "meta-llama/Llama-3.1-8B-Instruct", "revision": "0e9e39f", "gpu_class": "l40s"}
 S3_70B = {"name": "big", "model": "s3://weights/llama-3.1-70b-instruct/", "gpu_class": "l40s", "pipeline_parallel_size": 2}
@@ -136,15 +137,18 @@ def test_kserve_scale_to_zero_keeps_cooldown_polling_and_wake_trigger():
     assert 'requested_model="chat"' in wake["metadata"]["query"]
 
 
+@requires_upstream
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_vllm_args_exist_in_vllm_033(case):
+    """Against vLLM 0.33.0 as read from its wheel (facts.md), not the renderer's own VLLM_033_FLAGS."""
+    present, removed = vllm_033_flags()
     spec, sizing, rendered = render(CASES[case])
     args = rm.vllm_args(spec, sizing)
     assert args[0] == spec.model  # positional model first (`vllm serve <model>`)
     for arg in args[1:]:
         flag = arg.split("=", 1)[0]
-        assert flag in rm.VLLM_033_FLAGS, flag
-        assert flag not in REMOVED_VLLM_FLAGS
+        assert flag in present | DOCUMENTED_ELSEWHERE, flag
+        assert flag not in removed, flag
     assert f"--tensor-parallel-size={sizing.tensor_parallel_size}" in args
     assert f"--served-model-name={spec.model_name}" in args
     assert ("--load-format=runai_streamer" in args) == spec.is_s3
@@ -256,6 +260,8 @@ def test_gpu_requests_equal_limits_everywhere(model, gpu_class, backend, headroo
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_pods_are_placed_drained_and_locked_down(case):
     spec, sizing, rendered = render(CASES[case])
+    classes = {pc["metadata"]["name"]: pc["value"] for pc in rm.priority_classes()}
+    [headroom_class] = [pc["metadata"]["name"] for pc in rm.priority_classes() if pc.get("preemptionPolicy") == "Never"]
     for _, obj in rendered.objects:
         for pod in pod_specs(obj):
             assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
@@ -276,8 +282,13 @@ def test_pods_are_placed_drained_and_locked_down(case):
         for pod in pod_specs(obj):
             if any(c["name"] == "ray-head" for c in pod.get("containers", [])):
                 continue
-            assert pod["terminationGracePeriodSeconds"] > rm.PREFERRED_PRESTOP_S
-            assert pod["priorityClassName"] == rm.PRIORITY_CLASSES[spec.priority][0]
+            # The kubelet kills at terminationGracePeriodSeconds, preStop included: the sleep must end before it.
+            sleeps = [c["lifecycle"]["preStop"]["sleep"]["seconds"] for c in pod.get("containers", [])
+                      if "sleep" in c.get("lifecycle", {}).get("preStop", {})]
+            assert all(pod["terminationGracePeriodSeconds"] > s for s in sleeps)
+            # It names a PriorityClass that exists and outranks the warm-headroom placeholders, so the scheduler
+            # preempts a placeholder for a serving pod (scheduling.k8s.io/v1: higher value wins).
+            assert classes[pod["priorityClassName"]] > classes[headroom_class] and classes[headroom_class] < 0
             zones = [t["topologyKey"] for t in pod["topologySpreadConstraints"]]
             assert zones == ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
             assert pod["securityContext"]["fsGroup"] == rm.SERVER_UID
@@ -291,17 +302,21 @@ def test_pods_are_placed_drained_and_locked_down(case):
                 if c["name"] == "ray-worker":
                     assert "preStop" in c["lifecycle"]
                 continue
-            assert c["lifecycle"]["preStop"]["sleep"]["seconds"] == rm.PREFERRED_PRESTOP_S
+            # Long enough for kube-proxy and the proxy's endpoints to drop the pod before vLLM stops (unverified
+            # figure: endpoint propagation is typically a few seconds), short of the grace period (checked above).
+            assert c["lifecycle"]["preStop"]["sleep"]["seconds"] >= 5
             assert c["startupProbe"]["httpGet"]["path"] == "/health"
             budget = c["startupProbe"]["periodSeconds"] * c["startupProbe"]["failureThreshold"]
             assert budget >= sizing.startup_budget_s
             assert c["livenessProbe"]["failureThreshold"] * c["livenessProbe"]["periodSeconds"] >= 120
     # karpenter must not consolidate a node out from under a serving replica
     for obj in servers:
+        # sigs.k8s.io/karpenter v1.14.1 pkg/apis/v1/labels.go: DoNotDisruptAnnotationKey = "karpenter.sh" +
+        # "/do-not-disrupt"; pkg/utils/pod/scheduling.go IsDoNotDisruptActive: the value "true" (or a duration).
         if obj["kind"] == "InferenceService":
-            assert obj["spec"]["predictor"]["annotations"] == rm.DO_NOT_DISRUPT
+            assert obj["spec"]["predictor"]["annotations"] == {"karpenter.sh/do-not-disrupt": "true"}
         elif obj["kind"] == "Deployment":
-            assert obj["spec"]["template"]["metadata"]["annotations"] == rm.DO_NOT_DISRUPT
+            assert obj["spec"]["template"]["metadata"]["annotations"] == {"karpenter.sh/do-not-disrupt": "true"}
     assert objects_of(rendered, "PodDisruptionBudget")
 
 
