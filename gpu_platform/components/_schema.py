@@ -1081,7 +1081,8 @@ class ModelDeployment(pulumi.ComponentResource):
     sizing: pulumi.Output[dict[str, Any]]
     """The sizing report: memory budget, parallelism, pod shape, cold-start timeline, probe budget."""
     cost: pulumi.Output[dict[str, Any]]
-    """Hourly/monthly cost at min and max replicas, on-demand and spot."""
+    """Cost per hour and per month at min and max replicas, at the prices of the capacity types its pool can use
+    (replicas on the pool's reservations count nothing: the reservation is paid anyway), with how it was priced."""
     summary: pulumi.Output[dict[str, Any]]
     """The sizing report as data: weights_gib, kv_cache_gib, instance_type, pool, gpus_per_replica, tensor_parallel,
     pipeline_parallel, backend, cold_start_seconds (new_node, warm_node) and cost_per_hour (min_replicas,

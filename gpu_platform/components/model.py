@@ -28,7 +28,7 @@ import pulumi
 
 from ..render import model as rm
 from ..resolve import ResolvedModel
-from ..resolve.cost import model_summary
+from ..resolve.cost import model_cost_report, model_summary
 from ..sizing import time_sliced_classes
 from ..spec import ModelSpec
 from ..spec.model import Backend
@@ -156,7 +156,8 @@ class ModelDeployment(pulumi.ComponentResource):
     sizing: pulumi.Output[dict[str, Any]]
     """The sizing report: memory budget, parallelism, pod shape, cold-start timeline, probe budget."""
     cost: pulumi.Output[dict[str, Any]]
-    """Hourly/monthly cost at min and max replicas, on-demand and spot."""
+    """Cost per hour and per month at min and max replicas, at the prices of the capacity types its pool can use
+    (replicas on the pool's reservations count nothing: the reservation is paid anyway), with how it was priced."""
     summary: pulumi.Output[dict[str, Any]]
     """The sizing report as data: weights_gib, kv_cache_gib, instance_type, pool, gpus_per_replica, tensor_parallel,
     pipeline_parallel, backend, cold_start_seconds (new_node, warm_node) and cost_per_hour (min_replicas,
@@ -198,7 +199,7 @@ class ModelDeployment(pulumi.ComponentResource):
             # Pods started before the association exists get no credentials: create it first.
             deps.append(self._weights_identity(name, spec, platform, rendered.s3_policy))
         self._register_objects(name, rendered, platform.opts(self, deps), hf_token)
-        self._set_outputs(model, rendered)
+        self._set_outputs(model, rendered, platform.spec)
         self.summary = pulumi.Output.from_input(model_summary(model, platform.spec))
         register_declared_outputs(self)
 
@@ -262,7 +263,7 @@ class ModelDeployment(pulumi.ComponentResource):
             else:
                 self.objects[part] = apply_object(f"{name}-{part}", obj, k8s_opts)
 
-    def _set_outputs(self, model: ResolvedModel, rendered: rm.RenderedModel) -> None:
+    def _set_outputs(self, model: ResolvedModel, rendered: rm.RenderedModel, platform_spec: Any) -> None:
         spec, sized = model.spec, model.sizing
         report = sized.report()
         self.endpoint = pulumi.Output.from_input(rendered.endpoint)
@@ -276,7 +277,7 @@ class ModelDeployment(pulumi.ComponentResource):
         self.canary_endpoint = pulumi.Output.from_input(rendered.canary_endpoint)
         self.canary_traffic_percent = pulumi.Output.from_input(spec.canary.traffic_percent if spec.canary else 0)
         self.sizing = pulumi.Output.from_input({k: v for k, v in report.items() if k != "cost"})
-        self.cost = pulumi.Output.from_input(report["cost"])
+        self.cost = pulumi.Output.from_input(model_cost_report(model, platform_spec))
 
     def outputs(self) -> dict[str, pulumi.Output[Any]]:
         """The component's outputs by their exported (camelCase) names."""

@@ -168,6 +168,14 @@ def model_line(model: ResolvedModel, spec: PlatformSpec) -> CostLine:
     )
 
 
+def model_cost_report(model: ResolvedModel, spec: PlatformSpec) -> dict[str, Any]:
+    """A ModelDeployment's `cost` output: its line, per hour and per month, at its pool's capacity types."""
+    line = model_line(model, spec)
+    return {"usd_per_hour_min": round(line.usd_hr_min, 3), "usd_per_hour_max": round(line.usd_hr_max, 3),
+            "usd_per_month_min": round(line.usd_hr_min * HOURS_PER_MONTH, 2),
+            "usd_per_month_max": round(line.usd_hr_max * HOURS_PER_MONTH, 2), "basis": line.basis}
+
+
 def model_summary(model: ResolvedModel, spec: PlatformSpec) -> dict[str, Any]:
     """The per-model report the `models` output carries: memory, placement, parallelism, cold start and cost."""
     s, line = model.sizing, model_line(model, spec)

@@ -140,7 +140,9 @@ def test_outputs(plan):
     assert (models["llama-70b"]["tensorParallelSize"], models["llama-70b"]["pipelineParallelSize"]) == (4, 2)
     assert models["qwen"]["canScaleToZero"] is True and models["llama-8b"]["canScaleToZero"] is False
     cost = models["llama-8b"]["cost"]
-    assert cost["on_demand_hourly_max"] == pytest.approx(3 * 1.861, abs=1e-3) and cost["prices_as_of"]
+    # the l40s pool is on-demand: 3 replicas × g6e.xlarge at $1.861/h, no spot price for a pool that cannot use spot
+    assert cost["usd_per_hour_max"] == pytest.approx(3 * 1.861, abs=1e-3) and "on-demand" in cost["basis"]
+    assert cost["usd_per_month_max"] == pytest.approx(3 * 1.861 * 730, abs=0.5) and "spot" not in cost["basis"]
     assert models["llama-8b"]["sizing"]["cold_start"]["source"] == "s3-stream"
 
 
