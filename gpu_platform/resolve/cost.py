@@ -113,10 +113,6 @@ def floor_lines(spec: PlatformSpec) -> list[CostLine]:
     return lines
 
 
-def _pool(model: ResolvedModel, spec: PlatformSpec) -> Any:
-    return next((p for p in spec.gpu.node_pools if p.name == model.sizing.pool), None)
-
-
 def reservation_lines(spec: PlatformSpec) -> list[CostLine]:
     """What every pool's reservations cost whether used or not: an ODCR by the hour (in the floor); a Capacity
     Block's fee is paid up front, so it is stated in the line's basis and not in the hourly total."""
