@@ -13,11 +13,12 @@ Outputs (out/mutate/): ``report.md`` (per module: mutants, killed, survived, equ
 unexplained survivor's diff), ``run.log`` (mutmut's own output). Equivalent mutants, which no test can kill because
 they do not change behaviour, are listed in ``tools/mutate/equivalent.txt``, one per line with a one-line reason:
 
-    gpu_platform.sizing.memory.x_kv_cache_bytes__mutmut_3  # max(0, x) vs max(1, x): x is never 0 here (spec ge=1)
+    gpu_platform.sizing.capacity.x_reserved_commitments__mutmut_27  # round(…, 4) = round(…, 3): 3-decimal prices
 
-The score is (killed + timeout) / (mutants - equivalent): a mutant that no test reaches ("no tests") counts against
-it like a survivor. Exit status: 0, or 1 with ``--strict`` when a survivor
-is neither killed nor recorded as equivalent, or when an equivalent entry names no surviving mutant (stale).
+The score is (killed + timeout) / (mutants - equivalent - not checked): a mutant no test reaches ("no tests")
+counts against it like a survivor; "not checked" ones (a run stopped early) are left out and counted apart. Exit
+status: 0, or 1 with ``--strict`` when a survivor is neither killed nor recorded as equivalent, or when an
+equivalent entry names no surviving mutant (stale).
 """
 
 from __future__ import annotations
@@ -63,9 +64,9 @@ class ModuleScore:
         return sum(self.counts.values()) - self.counts["equivalent"] - self.counts["not checked"]
 
     @property
-    def score(self) -> float:
+    def score(self) -> str:
         caught = sum(n for status, n in self.counts.items() if status in KILLED)
-        return 100.0 * caught / self.scored if self.scored else 100.0
+        return f"{100.0 * caught / self.scored:.1f}%" if self.scored else "n/a"
 
 
 def only_mutate_globs(modules: list[str]) -> list[str]:
@@ -195,10 +196,10 @@ def write_report(scores: dict[str, ModuleScore], stale: list[str], modules: list
         c = s.counts
         total.counts.update(c)
         lines.append(f"| {s.module} | {sum(c.values())} | {c['killed']} | {c['timeout']} | {c['survived']} | "
-                     f"{c['no tests']} | {c['equivalent']} | {c['not checked']} | {s.score:.1f}% |")
+                     f"{c['no tests']} | {c['equivalent']} | {c['not checked']} | {s.score} |")
     c = total.counts
     lines.append(f"| **total** | {sum(c.values())} | {c['killed']} | {c['timeout']} | {c['survived']} | "
-                 f"{c['no tests']} | {c['equivalent']} | {c['not checked']} | {total.score:.1f}% |")
+                 f"{c['no tests']} | {c['equivalent']} | {c['not checked']} | {total.score} |")
     lines += ["", "Score: (killed + timeout) / (mutants - equivalent - not checked). Equivalents: "
               "tools/mutate/equivalent.txt. \"not checked\": the run stopped before reaching them.", ""]
     if stale:
