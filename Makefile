@@ -8,7 +8,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 # (a moved repository or an upgraded system Python leaves a venv whose interpreter no longer starts).
 HEALTHY = $(BIN)/python -c 'import pulumi, pydantic, rich, pytest' >/dev/null 2>&1
 
-.PHONY: install plan test bench validate clean controlplane verify docs golden schema-args wheel-test
+.PHONY: install plan test bench validate clean controlplane verify docs golden schema-args wheel-test mutate
 
 install:
 	@if [ -f $(STAMP) ] && ! $(HEALTHY); then echo "install: $(VENV) is broken; recreating it"; rm -rf $(VENV); fi
@@ -62,6 +62,13 @@ golden: install
 
 schema-args: install
 	$(BIN)/python -m gpu_platform.dev schema --write-args
+
+## Mutation testing (mutmut) of the pure layers against the fast suite; not part of CI (slow: see the README).
+## Report in out/mutate/report.md; narrow it with e.g. `make mutate MODULES=gpu_platform/sizing/memory.py`.
+## After adding tests, `make mutate MUTATE_ARGS=--rerun-survivors` re-tests only the last run's survivors.
+MODULES ?= gpu_platform/spec gpu_platform/resolve gpu_platform/sizing gpu_platform/render gpu_platform/policy
+mutate: install
+	$(BIN)/python tools/mutate/run.py --modules $(MODULES) $(MUTATE_ARGS)
 
 ## The release artifact: build the wheel, install it into a fresh venv, plan a stack outside the repository
 wheel-test: install

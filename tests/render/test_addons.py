@@ -6,6 +6,7 @@ import dataclasses
 import importlib
 import itertools
 import random
+import sys
 import textwrap
 
 import pytest
@@ -171,6 +172,10 @@ def test_adding_an_add_on_is_one_module_and_one_catalog_entry(tmp_path, monkeypa
         )
     '''))
     monkeypatch.syspath_prepend(str(tmp_path))
+    # A second run in the same process (mutmut runs the suite several times in one) must not find the first run's
+    # package, cached in sys.modules with a __path__ into a tmp_path pytest has since removed.
+    for name in ("more_addons", "more_addons.opencost"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
     new = discover(importlib.import_module("more_addons"))
     assert [a.key for a in new] == ["opencost"]
     addons = (*ADDONS, *new)

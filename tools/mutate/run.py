@@ -1,0 +1,251 @@
+"""`make mutate`: mutation testing (mutmut 3) of gpu_platform's pure layers against the fast suite, and a report.
+
+    python tools/mutate/run.py [--modules gpu_platform/sizing/memory.py gpu_platform/resolve ...] [--jobs N]
+    python tools/mutate/run.py --report-only      # rewrite the report from the last run's results
+
+mutmut writes its mutated copy (``mutants/``) beside the configuration it reads, and the tests find the repository
+(stacks/, docs/, ../shared/upstream) relative to their own file. So the run happens in a scratch directory,
+``out/mutate/``, holding symlinks to the repository's files and to ``../shared``, and a pyproject.toml whose
+``only_mutate`` line (``[tool.mutmut]`` in the repository's pyproject.toml) is narrowed to ``--modules``. Each run
+starts from a fresh ``out/mutate/``: no stale verdicts from older code or tests.
+
+Outputs (out/mutate/): ``report.md`` (per module: mutants, killed, survived, equivalent, no tests, score; then each
+unexplained survivor's diff), ``run.log`` (mutmut's own output). Equivalent mutants, which no test can kill because
+they do not change behaviour, are listed in ``tools/mutate/equivalent.txt``, one per line with a one-line reason:
+
+    gpu_platform.sizing.capacity.x_reserved_commitments__mutmut_27  # round(…, 4) = round(…, 3): 3-decimal prices
+
+The score is (killed + timeout) / (mutants - equivalent - not checked): a mutant no test reaches ("no tests")
+counts against it like a survivor; "not checked" ones (a run stopped early) are left out and counted apart. Exit
+status: 0, or 1 with ``--strict`` when a survivor is neither killed nor recorded as equivalent, or when an
+equivalent entry names no surviving mutant (stale).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+WORK = REPO / "out" / "mutate"
+EQUIVALENT = Path(__file__).resolve().parent / "equivalent.txt"
+DEFAULT_MODULES = [
+    "gpu_platform/spec",
+    "gpu_platform/resolve",
+    "gpu_platform/sizing",
+    "gpu_platform/render",
+    "gpu_platform/policy",
+]
+# What the fast suite reads from the repository besides gpu_platform/ and tests/ (also_copy in [tool.mutmut]).
+LINKED = ["gpu_platform", "tests", "stacks", "docs", "components", "policy-pack", "benchmarks", ".github",
+          "Pulumi.yaml", "__main__.py", "README.md", "CHANGELOG.md", "Makefile", "requirements.txt", "LICENSE"]
+SPINNER = set("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
+KILLED = {"killed", "timeout", "caught by type check", "segfault"}
+
+
+@dataclass
+class ModuleScore:
+    module: str
+    counts: Counter = field(default_factory=Counter)
+    survivors: list[str] = field(default_factory=list)
+
+    @property
+    def scored(self) -> int:
+        """Mutants with a verdict, less the equivalent ones (a run stopped early leaves some "not checked")."""
+        return sum(self.counts.values()) - self.counts["equivalent"] - self.counts["not checked"]
+
+    @property
+    def score(self) -> str:
+        caught = sum(n for status, n in self.counts.items() if status in KILLED)
+        return f"{100.0 * caught / self.scored:.1f}%" if self.scored else "n/a"
+
+
+def only_mutate_globs(modules: list[str]) -> list[str]:
+    """``gpu_platform/sizing`` -> ``gpu_platform/sizing/*``; a .py file stays itself. Refuses what is not there."""
+    globs = []
+    for module in modules:
+        path = REPO / module.rstrip("/")
+        if path.is_dir():
+            globs.append(f"{module.rstrip('/')}/*")
+        elif path.is_file() and path.suffix == ".py":
+            globs.append(module)
+        else:
+            sys.exit(f"mutate: MODULES entry {module!r} is neither a package directory nor a .py file under {REPO}")
+    return globs
+
+
+def prepare_workdir(globs: list[str]) -> None:
+    """A fresh out/mutate/ with symlinks to the repository and a pyproject.toml narrowed to ``globs``."""
+    if WORK.exists():
+        shutil.rmtree(WORK)
+    WORK.mkdir(parents=True)
+    for name in LINKED:
+        if (REPO / name).exists():
+            (WORK / name).symlink_to(REPO / name)
+    shared = REPO.parent / "shared"
+    if shared.is_dir():  # tests/support.py looks for ground truth at <repository>/../shared/upstream
+        (WORK / "shared").symlink_to(shared)
+    text = (REPO / "pyproject.toml").read_text()
+    line = "only_mutate = " + json.dumps(globs)
+    narrowed, n = re.subn(r"(?m)^only_mutate = .*$", lambda _: line, text)
+    if n != 1:
+        sys.exit("mutate: [tool.mutmut] in pyproject.toml needs exactly one one-line `only_mutate = [...]`")
+    (WORK / "pyproject.toml").write_text(narrowed)
+    (WORK / "modules.txt").write_text(" ".join(globs))
+
+
+def run_mutmut(jobs: int, names: list[str] | None = None) -> float:
+    """Run ``mutmut run [names]`` in out/mutate/ (output to run.log and the terminal); return the wall time, s."""
+    start = time.monotonic()
+    cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *(names or [])]
+    with open(WORK / "run.log", "a" if names else "w") as log:
+        proc = subprocess.Popen(cmd, cwd=WORK, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert proc.stdout is not None
+        for chunk in proc.stdout:
+            if chunk.lstrip()[:1] in SPINNER:  # mutmut redraws a progress line; keep the log and terminal calm
+                continue
+            log.write(chunk)
+            log.flush()
+            sys.stdout.write(chunk)
+            sys.stdout.flush()
+        code = proc.wait()
+    elapsed = time.monotonic() - start
+    if code != 0:
+        sys.exit(f"mutate: mutmut exited {code}; see {WORK / 'run.log'}")
+    return elapsed
+
+
+def load_equivalents() -> dict[str, str]:
+    """``name  # reason`` lines of tools/mutate/equivalent.txt; a line without a reason is refused."""
+    found = {}
+    for n, raw in enumerate(EQUIVALENT.read_text().splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, reason = line.partition("#")
+        if not sep or not reason.strip():
+            sys.exit(f"mutate: {EQUIVALENT}:{n}: an equivalent mutant needs a one-line reason after '#'")
+        found[name.strip()] = reason.strip()
+    return found
+
+
+def collect(equivalents: dict[str, str]) -> tuple[dict[str, ModuleScore], list[str]]:
+    """Per source file: the verdict counts (from mutmut's .meta files) and the unexplained survivors."""
+    sys.path.insert(0, str(WORK))
+    from mutmut.stats import status_by_exit_code  # noqa: E402  (mutmut's own exit-code table)
+
+    scores: dict[str, ModuleScore] = {}
+    seen_survivors = set()
+    for meta in sorted((WORK / "mutants").rglob("*.py.meta")):
+        module = str(meta.relative_to(WORK / "mutants"))[: -len(".meta")]
+        exit_codes = json.loads(meta.read_text())["exit_code_by_key"]
+        if not exit_codes:
+            continue
+        score = scores.setdefault(module, ModuleScore(module))
+        for name, code in sorted(exit_codes.items(), key=lambda kv: _natural(kv[0])):
+            status = status_by_exit_code[code]
+            if status in ("survived", "no tests", "suspicious") and name in equivalents:
+                seen_survivors.add(name)
+                status = "equivalent"
+            score.counts[status] += 1
+            if status in ("survived", "no tests", "suspicious"):
+                score.survivors.append(name)
+    stale = sorted(set(equivalents) - seen_survivors)
+    return scores, stale
+
+
+def _natural(name: str) -> tuple[str, int]:
+    stem, _, number = name.rpartition("__mutmut_")
+    return stem, int(number) if number.isdigit() else 0
+
+
+def diff_of(name: str, module: str) -> str:
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    cwd = os.getcwd()
+    os.chdir(WORK)
+    try:
+        return get_diff_for_mutant(name, path=module)
+    except Exception as exc:  # the report still lists the survivor; the diff is `mutmut show NAME` in out/mutate
+        return f"(no diff: {exc})"
+    finally:
+        os.chdir(cwd)
+
+
+def write_report(scores: dict[str, ModuleScore], stale: list[str], modules: list[str], wall: float | None) -> Path:
+    lines = [
+        "# Mutation testing report (mutmut, fast suite)",
+        "",
+        f"Modules: {' '.join(modules)}",
+        f"Wall time: {wall:.0f} s" if wall is not None else "Wall time: (report rewritten from an earlier run)",
+        "",
+        "| module | mutants | killed | timeout | survived | no tests | equivalent | not checked | score |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    total = ModuleScore("total")
+    for s in scores.values():
+        c = s.counts
+        total.counts.update(c)
+        lines.append(f"| {s.module} | {sum(c.values())} | {c['killed']} | {c['timeout']} | {c['survived']} | "
+                     f"{c['no tests']} | {c['equivalent']} | {c['not checked']} | {s.score} |")
+    c = total.counts
+    lines.append(f"| **total** | {sum(c.values())} | {c['killed']} | {c['timeout']} | {c['survived']} | "
+                 f"{c['no tests']} | {c['equivalent']} | {c['not checked']} | {total.score} |")
+    lines += ["", "Score: (killed + timeout) / (mutants - equivalent - not checked). Equivalents: "
+              "tools/mutate/equivalent.txt. \"not checked\": the run stopped before reaching them.", ""]
+    if stale:
+        lines += ["## Stale equivalent entries (no such surviving mutant: remove them)", ""]
+        lines += [f"- {name}" for name in stale] + [""]
+    lines += ["## Survivors: kill each with a test, or record it in tools/mutate/equivalent.txt with a reason", ""]
+    for s in scores.values():
+        for name in s.survivors:
+            lines += [f"### {name}", "", "```diff", diff_of(name, s.module), "```", ""]
+    path = WORK / "report.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--modules", nargs="*", default=None,
+                        help="package directories or .py files under gpu_platform/ (default: the five pure layers)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="mutants tested at once")
+    parser.add_argument("--report-only", action="store_true", help="rewrite report.md from out/mutate's last run")
+    parser.add_argument("--rerun-survivors", action="store_true",
+                        help="after adding tests: re-test only the last run's survivors (mutmut finds the new tests)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 on unexplained survivors or stale entries")
+    args = parser.parse_args(argv)
+    modules = args.modules or DEFAULT_MODULES
+    if (args.report_only or args.rerun_survivors) and (WORK / "modules.txt").is_file():
+        modules = (WORK / "modules.txt").read_text().split()
+    equivalents = load_equivalents()
+    wall = None
+    if (args.report_only or args.rerun_survivors) and not (WORK / "mutants").is_dir():
+        sys.exit(f"mutate: no earlier run in {WORK}: run without --report-only/--rerun-survivors first")
+    if args.rerun_survivors:
+        scores, _ = collect(equivalents)
+        names = [name for s in scores.values() for name in s.survivors]
+        wall = run_mutmut(args.jobs, names) if names else 0.0
+    elif not args.report_only:
+        prepare_workdir(only_mutate_globs(modules))
+        wall = run_mutmut(args.jobs)
+    scores, stale = collect(equivalents)
+    report = write_report(scores, stale, modules, wall)
+    survivors = sum(len(s.survivors) for s in scores.values())
+    print(f"\nmutate: {survivors} unexplained survivors, {len(stale)} stale equivalent entries; report: {report}")
+    if wall is not None:
+        print(f"mutate: wall time {wall:.0f} s")
+    return 1 if args.strict and (survivors or stale) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
