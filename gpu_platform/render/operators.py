@@ -22,7 +22,7 @@ from .addons.kserve import kserve_crd_values, kserve_values
 from .addons.kube_prometheus_stack import GRAFANA_DASHBOARD_LABEL, kube_prometheus_stack_values
 from .addons.kuberay import NAMESPACE as KUBERAY_NAMESPACE
 from .addons.kuberay import kuberay_values
-from .system import SYSTEM_NODE_SELECTOR, controller_replicas, operator_replicas
+from .system import SYSTEM_NODE_SELECTOR, controller_replicas
 
 __all__ = [
     "CERT_MANAGER_NAMESPACE",

@@ -15,7 +15,7 @@ The lines add up to the totals (tests/resolve/test_cost.py sums them).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from ..catalog.gpus import PRICES_AS_OF, find_instance
 from ..catalog.prices import (

@@ -14,7 +14,7 @@ from typing import Optional
 from pydantic import Field, field_validator, model_validator
 
 from ..catalog.gpus import GPU_CLASSES, pool_instances
-from ._base import K8S_NAME, FieldError, SpecModel, checked, matches, short_name
+from ._base import FieldError, SpecModel, checked, matches, short_name
 from .gpu_sharing import MigSpec, TimeSlicingSpec, mig_fit_problem
 from .node_classes import AmiFamily
 
