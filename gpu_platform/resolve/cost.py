@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..catalog.gpus import PRICES_AS_OF, find_instance
+from ..catalog.gpus import HOURS_PER_MONTH, PRICES_AS_OF, find_instance
 from ..catalog.prices import (
     EBS_GP3_USD_GB_MONTH,
     NAT_GATEWAY_USD_HR,
@@ -25,7 +25,6 @@ from ..catalog.prices import (
     cpu_instance_usd_hr,
     eks_control_plane_usd_hr,
 )
-from ..catalog.gpus import HOURS_PER_MONTH
 from ..sizing.capacity import ON_DEMAND, RESERVED, SPOT, placement, reserved_commitments
 from ..sizing.cost import fixed_replicas
 from ..spec import PlatformSpec
