@@ -24,6 +24,11 @@ ENVIRONMENTAL: tuple[tuple[str, str, str, str], ...] = (
     ("", r"^FailedScheduling$", r"", "no scheduler or nodes here"),
     ("", r".*", r"the object has been modified; please apply your changes to the latest version",
      "an optimistic-concurrency conflict between two writers; the controller retries (every cluster sees these)"),
+    ("ipallocator-repair-controller", r"^ClusterIPNotAllocated$", r"is not allocated; repairing$",
+     "the API server allocated the Service's ClusterIP when it created it; the repair loop reads Services and "
+     "IPAddresses from informer caches and, when its IPAddress cache lags (a loaded machine), recreates it "
+     "(k8s.io/kubernetes v1.34.4 pkg/registry/core/service/ipallocator/controller/repairip.go): nothing about the "
+     "Service is wrong"),
 )
 
 

@@ -87,6 +87,20 @@ def test_environmental_warnings_do_not_fail_but_controller_errors_do():
     assert verdict.controller_errors == [kserve]
 
 
+def test_the_clusterip_repair_loops_cache_lag_is_environmental_but_other_allocation_warnings_are_not():
+    """repairip.go warns "is not allocated; repairing" when its IPAddress informer lags the Service's (a loaded
+    machine); "has a wrong reference" or "out of range" would mean two Services share an IP or a bad CIDR."""
+    lag = _event("Service", "m-predictor", "ClusterIPNotAllocated",
+                 "Cluster IP [IPv4]: 10.96.253.108 is not allocated; repairing", "ipallocator-repair-controller")
+    wrong = _event("Service", "m-predictor", "ClusterIPNotAllocated",
+                   "the ClusterIP [IPv4]: 10.96.0.9 for Service models/m-predictor has a wrong reference; repairing",
+                   "ipallocator-repair-controller")
+    elsewhere = _event("Service", "m-predictor", "ClusterIPNotAllocated",
+                       "Cluster IP [IPv4]: 10.96.253.108 is not allocated; repairing", "some-other-controller")
+    verdict = judge([], [lag, wrong, elsewhere], 0, {})
+    assert verdict.environmental == [lag] and verdict.controller_errors == [wrong, elsewhere]
+
+
 def test_rejections_are_printed_with_the_servers_message():
     rejected = ApplyResult("f", "NodePool", "", "gpu", False, "spec.template: Invalid value: ...")
     verdict = judge([rejected, ApplyResult("f", "Namespace", "", "models", True, "")], [], 0, {})
