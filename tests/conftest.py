@@ -21,3 +21,21 @@ def pytest_terminal_summary(terminalreporter):
             f"UPSTREAM GROUND TRUTH MISSING: {len(skipped)} tests that validate against ../shared/upstream did not run",
             red=True, bold=True,
         )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under `make mutate`: run a mutant's tests fastest first.
+
+    mutmut hands each mutant its covering tests as an unordered set and stops at the first failure (-x), so without
+    this a mutant a 10 ms unit test kills often waits for the stack tests (seconds each) that happened to come first.
+    The durations are mutmut's own, from its clean run (mutants/mutmut-stats.json; pytest runs inside mutants/).
+    """
+    if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
+        return
+    stats = Path("mutmut-stats.json")
+    if not stats.is_file():
+        return
+    import json
+
+    duration = json.loads(stats.read_text()).get("duration_by_test", {})
+    items.sort(key=lambda item: duration.get(item.nodeid, float("inf")))

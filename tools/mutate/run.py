@@ -223,7 +223,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rerun-survivors", action="store_true",
                         help="after adding tests: re-test only the last run's survivors (mutmut finds the new tests)")
     parser.add_argument("--strict", action="store_true", help="exit 1 on unexplained survivors or stale entries")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="scratch directory (default out/mutate); separate ones let runs of parts coexist")
     args = parser.parse_args(argv)
+    if args.workdir is not None:
+        global WORK
+        WORK = args.workdir.resolve()
     modules = args.modules or DEFAULT_MODULES
     if (args.report_only or args.rerun_survivors) and (WORK / "modules.txt").is_file():
         modules = (WORK / "modules.txt").read_text().split()
