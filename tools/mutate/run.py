@@ -103,10 +103,14 @@ def prepare_workdir(globs: list[str]) -> None:
     (WORK / "modules.txt").write_text(" ".join(globs))
 
 
-def run_mutmut(jobs: int, names: list[str] | None = None) -> float:
-    """Run ``mutmut run [names]`` in out/mutate/ (output to run.log and the terminal); return the wall time, s."""
+def run_mutmut(jobs: int, names: list[str] | None = None, sample: tuple[int, int] | None = None) -> float:
+    """Run ``mutmut run [names]`` in out/mutate/, or on a sample (N per package, seed) of its mutants (output to
+    run.log and the terminal); return the wall time, s."""
     start = time.monotonic()
-    cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *(names or [])]
+    if sample:
+        cmd = [sys.executable, str(Path(__file__).resolve().parent / "sampled.py"), *map(str, sample), str(jobs)]
+    else:
+        cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *(names or [])]
     with open(WORK / "run.log", "a" if names else "w") as log:
         proc = subprocess.Popen(cmd, cwd=WORK, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert proc.stdout is not None
@@ -191,15 +195,16 @@ def write_report(scores: dict[str, ModuleScore], stale: list[str], modules: list
         "| module | mutants | killed | timeout | survived | no tests | equivalent | not checked | score |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    total = ModuleScore("total")
+    total = ModuleScore("**total**")
+    packages: dict[str, ModuleScore] = {}
     for s in scores.values():
+        total.counts.update(s.counts)
+        package = "/".join(s.module.split("/")[:2])
+        packages.setdefault(package, ModuleScore(f"**{package}/**")).counts.update(s.counts)
+    for s in [*scores.values(), *packages.values(), total]:
         c = s.counts
-        total.counts.update(c)
         lines.append(f"| {s.module} | {sum(c.values())} | {c['killed']} | {c['timeout']} | {c['survived']} | "
                      f"{c['no tests']} | {c['equivalent']} | {c['not checked']} | {s.score} |")
-    c = total.counts
-    lines.append(f"| **total** | {sum(c.values())} | {c['killed']} | {c['timeout']} | {c['survived']} | "
-                 f"{c['no tests']} | {c['equivalent']} | {c['not checked']} | {total.score} |")
     lines += ["", "Score: (killed + timeout) / (mutants - equivalent - not checked). Equivalents: "
               "tools/mutate/equivalent.txt. \"not checked\": the run stopped before reaching them.", ""]
     if stale:
@@ -223,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rerun-survivors", action="store_true",
                         help="after adding tests: re-test only the last run's survivors (mutmut finds the new tests)")
     parser.add_argument("--strict", action="store_true", help="exit 1 on unexplained survivors or stale entries")
+    parser.add_argument("--sample", type=int, default=0, metavar="N",
+                        help="test only N random mutants per package (an estimate, in minutes instead of hours)")
+    parser.add_argument("--seed", type=int, default=15, help="the sample's random seed")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="scratch directory (default out/mutate); separate ones let runs of parts coexist")
     args = parser.parse_args(argv)
@@ -242,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         wall = run_mutmut(args.jobs, names) if names else 0.0
     elif not args.report_only:
         prepare_workdir(only_mutate_globs(modules))
-        wall = run_mutmut(args.jobs)
+        wall = run_mutmut(args.jobs, sample=(args.sample, args.seed) if args.sample else None)
     scores, stale = collect(equivalents)
     report = write_report(scores, stale, modules, wall)
     survivors = sum(len(s.survivors) for s in scores.values())
