@@ -21,6 +21,20 @@ requires_upstream = pytest.mark.skipif(
     not UPSTREAM.is_dir(), reason=f"upstream ground truth not found at {UPSTREAM}"
 )
 
+GO_MODULES = Path(__import__("os").environ.get("GOMODCACHE") or REPO / ".cache" / "go" / "mod")
+"""Where `make controlplane` (tests/controlplane/build.sh) downloads the operators' Go modules at their pinned tags."""
+
+
+def go_module_file(module: str, version: str, path: str) -> Path:
+    """A file of a pinned Go module the verification harness downloaded; skips (loudly: conftest counts these) when
+    the harness has not run, e.g. a clone without Go."""
+    escaped = "".join(f"!{c.lower()}" if c.isupper() else c for c in module)  # the module cache's case encoding
+    found = GO_MODULES / f"{escaped}@{version}" / path
+    if not found.is_file():
+        pytest.skip(f"upstream ground truth not found at {found} (run `make controlplane`)")
+    return found
+
+
 KUBERNETES_SCHEMA_VERSION = "1.34.0"
 """kubernetes-validate schema version for built-in kinds (matches the stacks' Kubernetes version)."""
 
