@@ -147,10 +147,12 @@ def test_a_cycle_an_unknown_key_a_duplicate_or_an_unpinned_chart_is_refused():
         check([_addon("a", ("b",)), _addon("b", ("a",)), _addon("c")], charts)
     with pytest.raises(ValueError, match="unknown add-ons"):
         check([_addon("a", ("nope",))], charts)
-    with pytest.raises(ValueError, match="duplicate"):
-        check([_addon("a"), _addon("a")], charts)
-    with pytest.raises(ValueError, match="without a catalog chart"):
-        check([_addon("d")], charts)
+    with pytest.raises(ValueError) as info:
+        check([_addon("a"), _addon("b"), _addon("a")], charts)
+    assert str(info.value) == "duplicate add-on keys: ['a']"
+    with pytest.raises(ValueError) as info:
+        check([_addon("e"), _addon("d"), _addon("a")], charts)
+    assert str(info.value) == "add-ons without a catalog chart (catalog.versions.CHARTS): d, e"
     check([_addon("a"), _addon("b", ("a",)), _addon("c", ("b", "a"))], charts)
 
 
@@ -178,6 +180,11 @@ def test_adding_an_add_on_is_one_module_and_one_catalog_entry(tmp_path, monkeypa
         monkeypatch.delitem(sys.modules, name, raising=False)
     new = discover(importlib.import_module("more_addons"))
     assert [a.key for a in new] == ["opencost"]
+    # `operator` makes a release named like its key whose values come from the spec alone, waited on for 5 minutes
+    (opencost,) = new
+    assert (opencost.release, opencost.namespace, opencost.group, opencost.timeout_seconds) == (
+        "opencost", "opencost", OPERATORS, 300)
+    assert opencost.values(_spec(), ()) == {"prometheus": {"internal": {"enabled": True}}}
     addons = (*ADDONS, *new)
     check(addons, {*CHARTS, "opencost"})
     with pytest.raises(ValueError, match="without a catalog chart"):
@@ -186,6 +193,24 @@ def test_adding_an_add_on_is_one_module_and_one_catalog_entry(tmp_path, monkeypa
     assert plans["opencost"].depends_on == ("kube-prometheus-stack",)
     order = [a.key for a in install_order(_spec(), OPERATORS, addons)]
     assert order.index("opencost") > order.index("kube-prometheus-stack")
+
+
+def test_discovery_skips_the_helper_modules_finds_each_add_on_once_and_sorts_by_key(tmp_path, monkeypatch):
+    """The registry's own modules (base, placement, registry) declare no add-on, even when they hold one (an import);
+    an add-on bound to two names is one add-on; the result is sorted by key, not by module or declaration order."""
+    package = tmp_path / "addons_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    declare = "from gpu_platform.render.addons.base import operator\n{}\n"
+    (package / "base.py").write_text(declare.format('HIDDEN = operator("hidden", "x", bool, dict)'))
+    (package / "one.py").write_text(declare.format(
+        'ZETA = operator("zeta", "x", bool, dict)\nALIAS = ZETA\nALPHA = operator("alpha", "x", bool, dict)\n'
+        'NOT_AN_ADDON = {"key": "other"}'))
+    (package / "two.py").write_text(declare.format('MIDDLE = operator("middle", "x", bool, dict)'))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("addons_pkg", "addons_pkg.base", "addons_pkg.one", "addons_pkg.two"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    assert [a.key for a in discover(importlib.import_module("addons_pkg"))] == ["alpha", "middle", "zeta"]
 
 
 # ------------------------------------------------------------------------------------------ EKS managed add-ons

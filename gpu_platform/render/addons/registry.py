@@ -63,7 +63,7 @@ def check(addons: Sequence[AddOn], charts: Iterable[str]) -> None:
     ``after`` graph has no cycle."""
     keys = [a.key for a in addons]
     if len(keys) != len(set(keys)):
-        raise ValueError(f"duplicate add-on keys: {sorted(k for k in keys if keys.count(k) > 1)}")
+        raise ValueError(f"duplicate add-on keys: {sorted({k for k in keys if keys.count(k) > 1})}")
     unpinned = sorted(set(keys) - set(charts))
     if unpinned:
         raise ValueError(f"add-ons without a catalog chart (catalog.versions.CHARTS): {', '.join(unpinned)}")
