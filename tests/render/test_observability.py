@@ -259,3 +259,23 @@ def test_vllm_pod_monitor_validates():
     [endpoint] = monitor["spec"]["podMetricsEndpoints"]
     assert (endpoint["portNumber"], endpoint["path"]) == (8080, "/metrics")
     assert monitor["spec"]["selector"] == {"matchLabels": {"gpu-platform.io/model": "llama"}}
+
+
+def test_the_expression_extractors_find_every_expression_and_only_those():
+    """The checks above are only as strong as these extractors: a hand-made dashboard with one PromQL target, one
+    Grafana `label_values` variable, one custom variable, and the same dashboard inside a dashboards ConfigMap."""
+    dashboard = {
+        "panels": [{"targets": [{"expr": "sum(up)", "refId": "A"}]},
+                   {"panels": [{"targets": [{"expr": "rate(x_total[5m])"}]}]}],
+        "templating": {"list": [
+            {"type": "query", "name": "model", "query": {"query": "label_values(vllm:num_requests_running, model_name)"}},
+            {"type": "custom", "name": "window", "query": "5m,1h"},
+        ]},
+    }
+    assert list(obs.promql_expressions(dashboard)) == ["sum(up)", "rate(x_total[5m])"]
+    assert obs.variable_queries(dashboard) == ["label_values(vllm:num_requests_running, model_name)"]
+    configmap = {"kind": "ConfigMap", "data": {"a.json": json.dumps(dashboard), "b.json": json.dumps({"expr": "up"})}}
+    assert list(obs.promql_expressions(configmap)) == ["sum(up)", "rate(x_total[5m])", "up"]
+    assert list(obs.promql_expressions({"kind": "ConfigMap"})) == []
+    rule = {"spec": {"groups": [{"rules": [{"alert": "A", "expr": "x > 1"}, {"record": "r", "expr": "sum(x)"}]}]}}
+    assert list(obs.promql_expressions(rule)) == ["x > 1", "sum(x)"]
