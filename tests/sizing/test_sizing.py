@@ -345,3 +345,15 @@ def test_a_class_with_two_whole_gpu_pools_needs_the_model_to_name_one():
     assert size_for_platform(ModelSpec(**spec, pool="a100-batch"), platform).pool == "a100-batch"
     with pytest.raises(SizingError, match="'a100-mig' is a MIG pool"):
         size_for_platform(ModelSpec(**spec, pool="a100-mig"), _pools_platform(_WHOLE_A100, _MIG_A100))
+
+
+def test_the_plan_summary_line_of_a_sized_model():
+    """Llama 3.1 8B on L40S: weights 8.03e9 × 2 B = 14.96 GiB + KV 8 × 8,192 tokens × 128 KiB = 8 GiB + 1.5 runtime =
+    24.5 GiB of 44.5 × 0.92 = 40.9 usable. g6e.xlarge is $1.861/h on demand and $0.837 spot (catalog, 2025-08), for
+    1 to 2 replicas; a month is 730 hours: $1,358.53 and $2,717.06."""
+    s = size_model(ModelSpec(name="chat", model="s3://weights/llama-3.1-8b", gpu_class="l40s"))
+    assert s.summary() == (
+        "chat: llama-3.1-8b kserve on 1×g6e.xlarge (TP 1, PP 1), 24.5/40.9 GiB per GPU, "
+        f"cold start ~{s.cold_start.total_s}s, $1.86–3.72/h on-demand ($1,359–2,717/mo; spot $0.84–1.67/h; "
+        "prices 2025-08)"
+    )
