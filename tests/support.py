@@ -118,6 +118,28 @@ def assert_valid_object(obj: dict[str, Any]) -> None:
         assert_valid_builtin(obj)
 
 
+# --------------------------------------------------------------------------------------------- Kubernetes semantics
+# Written out from Kubernetes' own rules, not from the renderers, so a test can ask what a real cluster would do.
+def tolerates(tolerations: list[dict[str, Any]], taint: dict[str, Any]) -> bool:
+    """Whether any toleration tolerates ``taint`` (k8s.io/api core/v1 toleration.go ``ToleratesTaint``): the effect
+    must match unless the toleration's is empty; an empty key with Exists matches every key; Exists ignores the
+    value; Equal (the default operator) needs the same value."""
+    for t in tolerations or []:
+        if t.get("effect") and t["effect"] != taint["effect"]:
+            continue
+        if t.get("key") and t["key"] != taint["key"]:
+            continue
+        operator = t.get("operator", "Equal")
+        if operator == "Exists" or (operator == "Equal" and t.get("key") and t.get("value", "") == taint.get("value", "")):
+            return True
+    return False
+
+
+def selects(selector: dict[str, str], labels: dict[str, str] | None) -> bool:
+    """A non-empty matchLabels / nodeSelector map selects a label set that holds every one of its pairs."""
+    return bool(selector) and all((labels or {}).get(k) == v for k, v in selector.items())
+
+
 # --------------------------------------------------------------------------------------------- Helm values
 @lru_cache(maxsize=None)
 def chart_values(chart: str) -> Any:

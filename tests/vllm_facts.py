@@ -45,3 +45,26 @@ def vllm_033_flags() -> tuple[frozenset[str], frozenset[str]]:
         else:
             present |= set(_FLAG.findall(first)) | set(_FLAG.findall(notes))
     return frozenset(present - removed), frozenset(removed)
+
+
+@lru_cache(maxsize=None)
+def vllm_033_metric_series() -> frozenset[str]:
+    """Series names vLLM 0.33.0 exports on /metrics, from facts.md's metrics list (vllm/v1/metrics/loggers.py):
+    gauges as named, counters with `_total`, histograms (the TTFT one and the `_seconds` latencies under "Others")
+    as `_bucket`, `_sum` and `_count`. Names facts.md says are gone are left out."""
+    text = (UPSTREAM / "facts.md").read_text()
+    section = text.split("## vLLM 0.33.0", 1)[1].split("\n## ", 1)[0]
+    metrics = section.split("Metrics (", 1)[1].split("HTTP endpoints", 1)[0]
+    series: set[str] = set()
+    for line in metrics.splitlines():
+        line = line.split("**", 1)[0]  # "`vllm:kv_cache_usage_perc` (Gauge ...). **The old ... name is gone.**"
+        names = re.findall(r"`(vllm:[a-z0-9_]+)`", line)
+        if not line.startswith("- ") or not names or "gone" in line:
+            continue
+        if line.startswith("- Counters"):
+            series |= {f"{n}_total" for n in names}
+        elif "histogram" in line or line.startswith("- Others"):
+            series |= {f"{n}{s}" for n in names for s in ("_bucket", "_sum", "_count")}
+        else:
+            series |= set(names)
+    return frozenset(series)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from gpu_platform.plan import SECRET, PlanResource
 from gpu_platform.policy import EXEMPT_ANNOTATION, RULE_IDS, run_checks
-from gpu_platform.policy.rules import MIN_SCALE_DOWN_STABILIZATION_S, image_problem
+from gpu_platform.policy.rules import image_problem
 
 GPU_TOL = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
 
@@ -164,9 +164,14 @@ MUTATIONS: dict[str, Callable[[list[PlanResource]], None]] = {
 }
 
 
+# The checklist's floor for GPU autoscalers' scale-down window is the Kubernetes HPA default, 300 s
+# (autoscaling/v2 HPAScalingRules: "the default value ... for scale down: 300 (5 minutes)"), stated explicitly.
+SCALE_DOWN_FLOOR_S = 300
+
+
 def _hpa_short(s: list[PlanResource]) -> None:
     hpa = next(r for r in s if r.inputs.get("kind") == "HorizontalPodAutoscaler")
-    hpa.inputs["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] = MIN_SCALE_DOWN_STABILIZATION_S - 1
+    hpa.inputs["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] = SCALE_DOWN_FLOOR_S - 1
 
 
 def _drop_pdb(s: list[PlanResource]) -> None:
@@ -209,6 +214,35 @@ def test_every_rule_has_a_mutation_that_fires_it():
     assert set(MUTATIONS) == set(RULE_IDS)
 
 
+# What each mutation broke, as the violation must name it: the field (or the missing object) and the offending value,
+# so a user can find it. Written from the mutations above, not from the rules' messages.
+NAMES = {
+    "gpu-requests-equal-limits": ("llama", ["requests.nvidia.com/gpu=2", "limits.nvidia.com/gpu=1"]),
+    "gpu-pods-tolerate-taint": ("llama", ["nvidia.com/gpu:NoSchedule"]),
+    "gpu-nodepool-tainted": ("gpu-l4", ["nvidia.com/gpu:NoSchedule", "spec.template.spec.taints"]),
+    "gpu-spread": ("llama", ["topologySpreadConstraints"]),
+    "gpu-dev-shm": ("llama", ["/dev/shm", "'dshm'", "medium: Memory"]),
+    "gpu-weight-cache": ("llama", ["'vllm'", "weight cache"]),
+    "gpu-probes": ("llama", ["startupProbe", "30s"]),  # failureThreshold 3 × periodSeconds 10
+    "gpu-quota": ("llama", ["namespace models", "requests.nvidia.com/gpu"]),
+    "dcgm-exporter-present": ("gpu-l4", ["dcgm-exporter"]),
+    "device-plugin-present": ("gpu-l4", ["nvidia-device-plugin"]),
+    "imdsv2": ("system-lt", ["metadataOptions.httpTokens", "'optional'"]),
+    "non-root": ("llama", ["runAsNonRoot"]),
+    "secrets-never-plain": ("llama", ["OPENAI_API_KEY"]),
+    "images-pinned": ("llama", ["vllm/vllm-openai:latest"]),
+    "ami-pinned": ("gpu", ["spec.amiSelectorTerms[0].alias", "al2023@latest"]),
+    "charts-pinned": ("nvidia-device-plugin", ["nvidia-device-plugin", "no version"]),
+    "gpu-scale-down-stabilization": ("llama", ["stabilizationWindowSeconds", "299s"]),
+    "pdb": ("llama", ["PodDisruptionBudget", "'app': 'llama'"]),
+    "pdb-computable": ("big", ["spec.minAvailable"]),
+}
+
+
+def test_every_mutation_says_what_its_violation_names():
+    assert set(NAMES) == set(MUTATIONS)
+
+
 @pytest.mark.parametrize("rule_id", sorted(MUTATIONS))
 def test_each_rule_fires_alone(rule_id):
     stack = copy.deepcopy(compliant())
@@ -217,6 +251,18 @@ def test_each_rule_fires_alone(rule_id):
     assert violations, f"{rule_id} did not fire"
     assert {v.rule for v in violations} == {rule_id}, [str(v) for v in violations]
     assert all(v.resource and v.message and v.urn.startswith("urn:pulumi:") for v in violations)
+    name, fragments = NAMES[rule_id]
+    [v] = violations
+    assert v.urn.endswith(f"::{name}"), v.urn
+    for fragment in fragments:
+        assert fragment in v.message, (fragment, v.message)
+
+
+def test_the_scale_down_floor_is_inclusive():
+    stack = copy.deepcopy(compliant())
+    hpa = next(r for r in stack if r.inputs.get("kind") == "HorizontalPodAutoscaler")
+    hpa.inputs["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] = SCALE_DOWN_FLOOR_S
+    assert run_checks(stack) == []
 
 
 def test_exemption_annotation_silences_only_the_named_rule():

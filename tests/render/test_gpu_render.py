@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from gpu_platform.render import gpu as rg
 from gpu_platform.render import karpenter as rk
-from gpu_platform.render.labels import GPU_TOLERATION, NODE_ROLE_LABEL, PROMETHEUS_RELEASE
+from gpu_platform.render.labels import NODE_ROLE_LABEL, PROMETHEUS_RELEASE
 from gpu_platform.spec import PlatformSpec, validate_spec
-from support import assert_helm_values_known, chart_values, requires_upstream
+from support import assert_helm_values_known, chart_values, requires_upstream, tolerates
 
 BASE = {"environment": "dev", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
 
@@ -49,6 +49,18 @@ def node_labels(spec: PlatformSpec, name: str) -> dict[str, str]:
     return rk.gpu_node_pools(spec, pool)[0]["spec"]["template"]["metadata"]["labels"]
 
 
+def node_taints(spec: PlatformSpec) -> list[dict]:
+    """Every taint a GPU NodePool puts on its nodes."""
+    return [t for pool in spec.gpu.node_pools for np in rk.gpu_node_pools(spec, pool)
+            for t in np["spec"]["template"]["spec"].get("taints", [])]
+
+
+# NVIDIA's node labels (facts.md, k8s-device-plugin 0.20.0): the default affinity accepts `nvidia.com/gpu.present=true`,
+# and `nvidia.com/device-plugin.config=<name>` picks a named config on that node.
+GPU_PRESENT = "nvidia.com/gpu.present"
+PLUGIN_CONFIG = "nvidia.com/device-plugin.config"
+
+
 # --------------------------------------------------------------------------------------------- device plugin
 @requires_upstream
 def test_device_plugin_values_use_only_chart_keys():
@@ -61,13 +73,15 @@ def test_device_plugin_values_use_only_chart_keys():
 def test_device_plugin_schedules_on_al2023_gpu_nodes_but_not_bottlerocket_or_cpu_nodes():
     values = rg.device_plugin_values(MIXED)
     # The chart's default affinity needs NFD/GFD labels, which a plain EKS GPU node lacks: it would never schedule.
-    bare = {k: v for k, v in node_labels(MIXED, "a10g").items() if k != rk.GPU_PRESENT_LABEL}
+    bare = {k: v for k, v in node_labels(MIXED, "a10g").items() if k != GPU_PRESENT}
     assert not node_matches(chart_values("nvidia-device-plugin")["affinity"], bare)
     assert node_matches(values["affinity"], node_labels(MIXED, "a10g"))
     assert node_matches(values["affinity"], node_labels(MIXED, "l4"))
     assert not node_matches(values["affinity"], node_labels(MIXED, "l40s"))  # bottlerocket ships its own
     assert not node_matches(values["affinity"], {NODE_ROLE_LABEL: "cpu"})
-    assert GPU_TOLERATION in values["tolerations"]
+    # It must run on tainted GPU nodes: every taint the NodePools set is tolerated.
+    taints = node_taints(MIXED)
+    assert taints and all(tolerates(values["tolerations"], t) for t in taints)
     assert "feature.node.kubernetes.io" not in yaml.safe_dump(values)
 
 
@@ -81,8 +95,8 @@ def test_device_plugin_configs_render_time_slicing_and_mig():
     assert ts["failRequestsGreaterThanOne"] is False and ts["renameByDefault"] is False
     assert configs["h100"]["flags"]["migStrategy"] == "single" and "sharing" not in configs["h100"]
     # Each config is selected on the pool's nodes by the label its NodePool sets.
-    assert node_labels(MIXED, "l4")[rk.DEVICE_PLUGIN_CONFIG_LABEL] == "l4"
-    assert node_labels(MIXED, "h100")[rk.DEVICE_PLUGIN_CONFIG_LABEL] == "h100"
+    assert node_labels(MIXED, "l4")[PLUGIN_CONFIG] == "l4"
+    assert node_labels(MIXED, "h100")[PLUGIN_CONFIG] == "h100"
 
 
 @given(st.integers(1, 48), st.sampled_from(["l4", "a10g", "l40s", "a100", "h100"]))
@@ -110,7 +124,11 @@ def test_dcgm_runs_only_on_gpu_nodes_with_attribution_and_limits():
     assert values["nodeSelector"] == {NODE_ROLE_LABEL: "gpu"}
     for name in ("l4", "h100", "l40s"):
         assert all(node_labels(MIXED, name)[k] == v for k, v in values["nodeSelector"].items())
-    assert values["tolerations"] == [GPU_TOLERATION]
+    # The chart tolerates only the control-plane taint (facts.md, dcgm-exporter 4.8.2): ours must tolerate the GPU
+    # nodes' taints, and nothing wider (an empty key with Exists would tolerate every taint).
+    taints = node_taints(MIXED)
+    assert taints and all(tolerates(values["tolerations"], t) for t in taints)
+    assert not tolerates(values["tolerations"], {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute"})
     assert values["kubernetes"]["enablePodLabels"] is True and values["kubernetes"]["podLabelAllowlistRegex"]
     assert values["resources"]["limits"] == {"cpu": "500m", "memory": "512Mi"}
 

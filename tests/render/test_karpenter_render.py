@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from gpu_platform.catalog.gpus import GPU_CLASSES
 from gpu_platform.render import karpenter as rk
-from gpu_platform.render.labels import GPU_CLASS_LABEL, GPU_TAINT, NODE_ROLE_LABEL, SYSTEM_ROLE
+from gpu_platform.render.cluster import system_node_group_args
+from gpu_platform.render.labels import GPU_CLASS_LABEL, NODE_ROLE_LABEL
 from gpu_platform.spec import PlatformSpec, validate_spec
-from support import UPSTREAM, assert_helm_values_known, assert_valid_crd, requires_upstream
+from support import UPSTREAM, assert_helm_values_known, assert_valid_crd, chart_values, requires_upstream, selects, tolerates
 
 BASE = {"environment": "dev", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
 
@@ -72,6 +73,42 @@ pool_strategy = st.fixed_dictionaries(
 )
 
 
+def requirement_key_errors(key: str) -> list[str]:
+    """The messages of the NodePool CRD's CEL rules on `requirements[].key` that ``key`` breaks, evaluated here
+    from the rules' own text (the schema check does not run CEL, and the API server refuses the NodePool)."""
+    from support import crd_schema
+
+    schema = crd_schema("karpenter.sh/v1", "NodePool")
+    key_schema = schema["properties"]["spec"]["properties"]["template"]["properties"]["spec"]["properties"][
+        "requirements"]["items"]["properties"]["key"]
+    errors = []
+    for v in key_schema["x-kubernetes-validations"]:
+        rule = v["rule"]
+        restricted = re.fullmatch(r'self in \[(.*)\] \|\| !self\.find\("\^\(\[\^/\]\+\)"\)\.endsWith\("([^"]+)"\)', rule)
+        banned = re.fullmatch(r'self != "([^"]+)"', rule)
+        if restricted:
+            allowed = set(re.findall(r'"([^"]+)"', restricted.group(1)))
+            ok = key in allowed or not key.split("/")[0].endswith(restricted.group(2))
+        elif banned:
+            ok = key != banned.group(1)
+        else:
+            raise AssertionError(f"a NodePool key rule this helper cannot evaluate: {rule}")
+        if not ok:
+            errors.append(v["message"])
+    return errors
+
+
+@requires_upstream
+def test_the_key_rules_refuse_what_karpenter_refuses():
+    """The evaluator above, on keys the CRD names: it must not pass everything."""
+    assert requirement_key_errors("karpenter.sh/capacity-type") == []
+    assert requirement_key_errors("karpenter.k8s.aws/instance-gpu-name") == []
+    assert requirement_key_errors("node.kubernetes.io/instance-type") == []
+    assert requirement_key_errors("karpenter.sh/nodepool") == ['label "karpenter.sh/nodepool" is restricted']
+    assert requirement_key_errors("karpenter.k8s.aws/instance-pods") == ['label domain "karpenter.k8s.aws" is restricted']
+    assert requirement_key_errors("kubernetes.io/hostname") == ['label "kubernetes.io/hostname" is restricted']
+
+
 @requires_upstream
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(pool_strategy, min_size=1, max_size=5, unique_by=lambda p: p["gpu_class"]))
@@ -81,7 +118,8 @@ def test_any_valid_spec_renders_schema_valid_objects_with_allowed_keys(pools):
         assert_valid_crd(obj)
         if obj["kind"] == "NodePool":
             for req in obj["spec"]["template"]["spec"]["requirements"]:
-                assert req["key"] in rk.ALLOWED_REQUIREMENT_KEYS, req["key"]
+                # The CRD's own CEL rules, not the renderer's ALLOWED_REQUIREMENT_KEYS.
+                assert requirement_key_errors(req["key"]) == [], req["key"]
             for key in obj["spec"]["template"]["metadata"]["labels"]:
                 domain = key.split("/")[0]
                 assert not domain.endswith(("karpenter.sh", "karpenter.k8s.aws")) and key != "kubernetes.io/hostname"
@@ -99,19 +137,27 @@ def test_spot_preferred_with_on_demand_fallback_by_weight():
     pools = pools_of(FULL, "l4")
     spot, od = pools["l4-spot"], pools["l4-on-demand"]
     assert spot["spec"]["weight"] > od["spec"]["weight"]
-    capacity = lambda o: next(r for r in o["spec"]["template"]["spec"]["requirements"] if r["key"] == rk.CAPACITY_TYPE)
+    # sigs.k8s.io/karpenter v1.14.1 pkg/apis/v1/labels.go: CapacityTypeLabelKey = "karpenter.sh/capacity-type".
+    capacity = lambda o: next(r for r in o["spec"]["template"]["spec"]["requirements"]
+                              if r["key"] == "karpenter.sh/capacity-type")
     assert capacity(spot)["values"] == ["spot"] and capacity(od)["values"] == ["on-demand"]
     assert list(pools_of(FULL, "h100")) == ["h100-on-demand"]
     assert "weight" not in pools_of(FULL, "h100")["h100-on-demand"]["spec"]
 
 
+@requires_upstream
 def test_gpu_pools_are_tainted_labelled_and_never_consolidate_busy_nodes():
-    for name in ("l4", "l40s", "h100", "a100-mig"):
+    # The device plugin must still run on a tainted node (nvidia-device-plugin 0.20.0 values.yaml tolerations),
+    # and a plain pod without that toleration must not.
+    plugin = chart_values("nvidia-device-plugin")["tolerations"]
+    for name, gpu_class in (("l4", "l4"), ("l40s", "l40s"), ("h100", "h100"), ("a100-mig", "a100")):
         for obj in pools_of(FULL, name).values():
             tmpl = obj["spec"]["template"]
-            assert tmpl["spec"]["taints"] == [GPU_TAINT]
+            [taint] = tmpl["spec"]["taints"]
+            assert taint["key"] == "nvidia.com/gpu" and taint["effect"] == "NoSchedule"
+            assert tolerates(plugin, taint) and not tolerates([{"key": "CriticalAddonsOnly", "operator": "Exists"}], taint)
             assert tmpl["metadata"]["labels"][NODE_ROLE_LABEL] == "gpu"
-            assert tmpl["metadata"]["labels"][GPU_CLASS_LABEL] in GPU_CLASSES
+            assert tmpl["metadata"]["labels"][GPU_CLASS_LABEL] == gpu_class  # the spec's gpu_class above
             assert obj["spec"]["disruption"]["consolidationPolicy"] == "WhenEmpty"
             assert {"nodes": "1", "reasons": ["Drifted"]} in obj["spec"]["disruption"]["budgets"]
             fallback = obj["metadata"]["name"].endswith("-on-demand") and "weight" in obj["spec"]
@@ -137,10 +183,15 @@ def test_instance_types_are_right_sized_to_the_class_and_bounds():
     assert name == ["l4"]
 
 
+# The node label that picks a named device-plugin config on that node (facts.md, NVIDIA k8s-device-plugin 0.20.0:
+# "the node label `nvidia.com/device-plugin.config=<name>` overrides it per node").
+DEVICE_PLUGIN_CONFIG = "nvidia.com/device-plugin.config"
+
+
 def test_device_plugin_config_label_only_on_al2023_pools_that_share_or_split():
-    assert pools_of(FULL, "l4")["l4-spot"]["spec"]["template"]["metadata"]["labels"][rk.DEVICE_PLUGIN_CONFIG_LABEL] == "l4"
-    assert rk.DEVICE_PLUGIN_CONFIG_LABEL not in pools_of(FULL, "h100")["h100-on-demand"]["spec"]["template"]["metadata"]["labels"]
-    assert rk.DEVICE_PLUGIN_CONFIG_LABEL not in pools_of(FULL, "l40s")["l40s-on-demand"]["spec"]["template"]["metadata"]["labels"]
+    assert pools_of(FULL, "l4")["l4-spot"]["spec"]["template"]["metadata"]["labels"][DEVICE_PLUGIN_CONFIG] == "l4"
+    assert DEVICE_PLUGIN_CONFIG not in pools_of(FULL, "h100")["h100-on-demand"]["spec"]["template"]["metadata"]["labels"]
+    assert DEVICE_PLUGIN_CONFIG not in pools_of(FULL, "l40s")["l40s-on-demand"]["spec"]["template"]["metadata"]["labels"]
 
 
 def test_cpu_pool_has_no_taint_and_bin_packs():
@@ -223,8 +274,16 @@ def test_controller_values_use_only_chart_keys_and_run_on_system_nodes():
     # nodeSelector is a free-form label map the chart ships with one default entry.
     assert_helm_values_known("karpenter", values, free_form=("nodeSelector",))
     assert values["settings"]["clusterName"] == "gpu-test"
-    assert values["settings"]["interruptionQueue"] == rk.queue_name("gpu-test")
-    assert values["nodeSelector"][NODE_ROLE_LABEL] == SYSTEM_ROLE
+    # The queue the reference CloudFormation creates is named after the cluster (QueueName: ${ClusterName}); the
+    # chart's default "" turns interruption handling off (facts.md, Karpenter controller setup).
+    assert values["settings"]["interruptionQueue"] == "gpu-test"
+    # It runs on the managed system group, never on nodes it provisions itself (they go when it scales them in).
+    system = system_node_group_args(FULL)["labels"]
+    assert selects(values["nodeSelector"], {**system, "kubernetes.io/os": "linux"})
+    for obj in all_objects(FULL):
+        if obj["kind"] == "NodePool":
+            assert not selects(values["nodeSelector"], {**obj["spec"]["template"]["metadata"]["labels"],
+                                                        "kubernetes.io/os": "linux"}), obj["metadata"]["name"]
     # The Pod Identity association is for kube-system/karpenter (tests/components/test_karpenter_component.py), so
     # the chart must create the account under exactly that name: its default `create: true, name: ""` would
     # generate the name from the release's fullname template (karpenter 1.14.1 values.yaml, serviceAccount).
@@ -299,7 +358,7 @@ def test_controller_policies_equal_the_reference_cloudformation(cfn):
         "ZonalShiftPolicy": "zonal-shift",
     }
     cfn_policies = {k for k, v in cfn.items() if v["Type"] == "AWS::IAM::ManagedPolicy"}
-    assert cfn_policies == set(mapping) and tuple(ours) == rk.CONTROLLER_POLICIES
+    assert cfn_policies == set(mapping) and set(ours) == set(mapping.values())
     for cfn_name, key in mapping.items():
         text = re.sub(r"\$\{([^}]+)\}", lambda m: SUBS[m.group(1)], cfn[cfn_name]["Properties"]["PolicyDocument"])
         assert _normalise(ours[key]) == _normalise(json.loads(text)), cfn_name

@@ -15,7 +15,7 @@ from gpu_platform.render import model as rm
 from gpu_platform.render.labels import GPU_CLASS_LABEL, MONITORING_NAMESPACE, PROMETHEUS_URL, PROXY_NAMESPACE
 from gpu_platform.sizing import size_model
 from gpu_platform.spec.model import Backend, ModelSpec
-from support import assert_valid_builtin, assert_valid_crd, assert_valid_object, requires_upstream
+from support import assert_valid_builtin, assert_valid_crd, assert_valid_object, requires_upstream, selects
 from vllm_facts import DOCUMENTED_ELSEWHERE, vllm_033_flags
 
 HF = {"name": "chat", "model": "meta-llama/Llama-3.1-8B-Instruct", "revision": "0e9e39f", "gpu_class": "l40s"}
@@ -53,6 +53,17 @@ def pod_specs(obj):
         rc = obj["spec"]["rayClusterConfig"]
         return [rc["headGroupSpec"]["template"]["spec"], *[g["template"]["spec"] for g in rc["workerGroupSpecs"]]]
     return []
+
+
+def pod_labels(obj):
+    """The labels of every pod a serving object creates (KServe copies the predictor's labels onto its pods)."""
+    if obj["kind"] == "Deployment":
+        return [obj["spec"]["template"]["metadata"]["labels"]]
+    if obj["kind"] == "InferenceService":
+        return [obj["spec"]["predictor"]["labels"]]
+    rc = obj["spec"]["rayClusterConfig"]
+    return [rc["headGroupSpec"]["template"]["metadata"]["labels"],
+            *[g["template"]["metadata"]["labels"] for g in rc["workerGroupSpecs"]]]
 
 
 def containers(obj):
@@ -100,7 +111,11 @@ def test_kserve_inference_service_is_standard_mode_scaled_by_our_scaled_object()
     assert ann["serving.kserve.io/autoscalerClass"] == "external"
     pred = isvc["spec"]["predictor"]
     assert "autoScaling" not in pred  # nothing for KServe's KEDA translation to mangle
-    assert pred["model"]["modelFormat"] == {"name": "vLLM"} and pred["model"]["runtime"] == rm.RUNTIME_NAME
+    # The predictor names a runtime that exists and serves its format (KServe v0.20.0 predictor.go: a named runtime
+    # must be found and support the model format, or the InferenceService never becomes ready).
+    runtime = rm.cluster_serving_runtime()
+    assert pred["model"]["modelFormat"] == {"name": "vLLM"} and pred["model"]["runtime"] == runtime["metadata"]["name"]
+    assert "vLLM" in [f["name"] for f in runtime["spec"]["supportedModelFormats"]]
     [so] = [o for p, o in rendered.objects if p == "scaledobject"]
     assert so["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "chat-predictor"}
     assert (so["spec"]["minReplicaCount"], so["spec"]["maxReplicaCount"]) == (1, 2)
@@ -115,8 +130,6 @@ def test_kserve_inference_service_is_standard_mode_scaled_by_our_scaled_object()
     assert triggers["waiting-requests"]["metricType"] == "AverageValue"
     assert "vllm:kv_cache_usage_perc" in triggers["kv-cache-usage"]["metadata"]["query"]
     assert triggers["kv-cache-usage"]["metadata"]["threshold"] == "0.85"  # the spec's default target, written by hand
-    runtime = rm.cluster_serving_runtime()
-    assert runtime["metadata"]["name"] == rm.RUNTIME_NAME
     image = runtime["spec"]["containers"][0]["image"]
     assert image == "vllm/vllm-openai:v0.33.0" and "latest" not in image
     # The canary is a second, fixed-size InferenceService on the new revision (`none`: KServe sets its replicas).
@@ -194,8 +207,12 @@ def test_ray_service_runs_vllm_across_nodes():
     [group] = ray["spec"]["rayClusterConfig"]["workerGroupSpecs"]
     assert group["numOfHosts"] == 2 and (group["minReplicas"], group["maxReplicas"]) == (1, 2)
     assert rendered.endpoint == "http://big-serve-svc.models.svc.cluster.local:8000/v1"
+    # The policy that lets the Ray pods talk to each other must select the head and every worker group's pods.
     [policy] = [o for p, o in rendered.objects if p == "ray-policy"]
-    assert policy["spec"]["podSelector"] == {"matchLabels": {rm.MODEL_LABEL: "big"}}
+    selector = policy["spec"]["podSelector"]["matchLabels"]
+    assert all(selects(selector, p["metadata"].get("labels"))
+               for p in [ray["spec"]["rayClusterConfig"]["headGroupSpec"]["template"],
+                         *[g["template"] for g in ray["spec"]["rayClusterConfig"]["workerGroupSpecs"]]])
 
 
 def test_deployment_backend_scaled_object():
@@ -211,9 +228,18 @@ def test_deployment_backend_scaled_object():
         assert t["type"] == "prometheus" and t["metadata"]["serverAddress"] == PROMETHEUS_URL
         promql_parser.parse(t["metadata"]["query"])
     [svc] = objects_of(rendered, "Service")
-    assert svc["spec"]["ports"][0]["port"] == 80
+    [port] = svc["spec"]["ports"]
+    assert port["port"] == 80
     assert rendered.endpoint == "http://small.models.svc.cluster.local/v1"
     [dep] = objects_of(rendered, "Deployment")
+    # The Service reaches vLLM: its selector selects the Deployment's pods (the EndpointSlice controller adds only
+    # those), and its targetPort resolves to the container port vLLM listens on (`--port`, default 8000: facts.md).
+    pod = dep["spec"]["template"]
+    assert selects(svc["spec"]["selector"], pod["metadata"]["labels"])
+    [c] = pod["spec"]["containers"]
+    listen = int(next((a.split("=", 1)[1] for a in c["args"] if a.startswith("--port=")), 8000))
+    target = [cp["containerPort"] for cp in c["ports"] if port["targetPort"] in (cp.get("name"), cp["containerPort"])]
+    assert target == [listen]
     assert "replicas" not in dep["spec"]  # KEDA owns the replica count
     assert dep["spec"]["strategy"]["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
 
@@ -291,10 +317,16 @@ def test_pods_are_placed_drained_and_locked_down(case):
             assert classes[pod["priorityClassName"]] > classes[headroom_class] and classes[headroom_class] < 0
             zones = [t["topologyKey"] for t in pod["topologySpreadConstraints"]]
             assert zones == ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
-            assert pod["securityContext"]["fsGroup"] == rm.SERVER_UID
-            home = {m["mountPath"] for c in pod.get("containers", []) for m in c.get("volumeMounts", [])}
-            if obj["kind"] != "InferenceService":
-                assert {rm.HOME_MOUNT, "/tmp", "/dev/shm"} <= home
+            # Mounted volumes are group-owned by fsGroup: it must be the group the server runs as, or vLLM cannot
+            # write its caches there.
+            groups = {(c.get("securityContext") or {}).get("runAsGroup", pod["securityContext"].get("runAsGroup"))
+                      for c in containers(obj)}
+            assert groups == {pod["securityContext"]["fsGroup"]}
+            for c in containers(obj):
+                # HOME (where Hugging Face, vLLM and Ray keep their caches) is a mounted, writable volume.
+                mounts = {m["mountPath"] for m in c.get("volumeMounts", [])}
+                home = next(e["value"] for e in c["env"] if e["name"] == "HOME")
+                assert home in mounts and "/tmp" in mounts, c.get("name")
             shm = next(v for v in pod["volumes"] if v["name"] == "dshm")
             assert shm["emptyDir"] == {"medium": "Memory", "sizeLimit": f"{sizing.shm_gib}Gi"}
         for c in containers(obj):
@@ -317,7 +349,15 @@ def test_pods_are_placed_drained_and_locked_down(case):
             assert obj["spec"]["predictor"]["annotations"] == {"karpenter.sh/do-not-disrupt": "true"}
         elif obj["kind"] == "Deployment":
             assert obj["spec"]["template"]["metadata"]["annotations"] == {"karpenter.sh/do-not-disrupt": "true"}
-    assert objects_of(rendered, "PodDisruptionBudget")
+    # Every serving workload's pods are covered by exactly one PodDisruptionBudget (the eviction API refuses a pod
+    # that two budgets select), and no budget counts the headroom placeholders, which exist to be preempted.
+    budgets = [p["spec"]["selector"]["matchLabels"] for p in objects_of(rendered, "PodDisruptionBudget")]
+    for obj in servers:
+        for labels in pod_labels(obj):
+            assert sum(selects(b, labels) for b in budgets) == 1, (obj["metadata"]["name"], labels)
+    for _, obj in rendered.objects:
+        if obj["metadata"]["name"].endswith("-headroom"):
+            assert not any(selects(b, obj["spec"]["template"]["metadata"]["labels"]) for b in budgets)
 
 
 def test_s3_models_get_a_service_account_and_a_read_only_policy():
@@ -353,14 +393,15 @@ def test_headroom_placeholders_are_low_priority_and_hold_the_image():
     spec, sizing, rendered = render(CASES["rayservice"])
     [placeholder] = [o for p, o in rendered.objects if p == "headroom"]
     pod = placeholder["spec"]["template"]["spec"]
-    assert pod["priorityClassName"] == rm.HEADROOM_PRIORITY_CLASS[0]
     assert placeholder["spec"]["replicas"] == 2  # one replica spans two nodes
     [c] = pod["containers"]
     # The RayService's pods run Ray's LLM image, so that is what a warm node must already hold.
     assert c["image"] == "rayproject/ray-llm:2.56.0-py312-cu130" and c["securityContext"]["runAsNonRoot"] is True
-    [pc] = [p for p in rm.priority_classes() if p["metadata"]["name"] == rm.HEADROOM_PRIORITY_CLASS[0]]
+    # The class it names exists, is below the default 0 (any pod without a class preempts it) and never preempts
+    # anything itself (scheduling.k8s.io/v1 PriorityClass: preemptionPolicy Never).
+    [pc] = [p for p in rm.priority_classes() if p["metadata"]["name"] == pod["priorityClassName"]]
     assert pc["value"] < 0 and pc["preemptionPolicy"] == "Never"
-    assert all(p["value"] > 0 for p in rm.priority_classes() if p["metadata"]["name"] != rm.HEADROOM_PRIORITY_CLASS[0])
+    assert all(p["value"] > 0 for p in rm.priority_classes() if p["metadata"]["name"] != pod["priorityClassName"])
 
 
 def test_namespace_is_default_deny_and_admits_only_proxy_and_prometheus():
@@ -418,12 +459,16 @@ UPSTREAM_OK = not requires_upstream.args[0]
 
 
 def test_a_model_slo_becomes_a_recording_rule_for_the_platform_alert():
-    from gpu_platform.render.observability import TTFT_SLO_SERIES
+    from gpu_platform.render.observability import platform_rules
+    from gpu_platform.spec import AlertingSpec
 
     spec, _sizing, rendered = render(dict(HF, ttft_p95_slo_seconds=0.8))
     [rule] = objects_of(rendered, "PrometheusRule")
     [record] = rule["spec"]["groups"][0]["rules"]
-    assert record["record"] == TTFT_SLO_SERIES
+    # The series it records is one the platform's TTFT alert reads (else the per-model SLO is never applied).
+    platform = platform_rules(AlertingSpec())
+    [alert] = [r for g in platform["spec"]["groups"] for r in g["rules"] if r.get("alert") == "VLLMTimeToFirstTokenSLO"]
+    assert record["record"] in alert["expr"] and ":" in record["record"]
     assert record["labels"] == {"model_name": spec.model_name}
     assert promql_parser.parse(record["expr"]) and "0.8" in record["expr"]
     if UPSTREAM_OK:

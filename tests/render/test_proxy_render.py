@@ -171,7 +171,14 @@ def test_deployment_is_pinned_probed_hardened_and_offline_at_start():
     assert sc["capabilities"] == {"drop": ["ALL"]}
     assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     assert c["resources"]["requests"] and c["resources"]["limits"]["memory"]
-    assert c["args"][:2] == ["--config", rp.CONFIG_PATH]
+    # `--config` names a file the pod really has: a key of the rendered ConfigMap, under the path its volume is
+    # mounted at (a configMap volume projects each key as a file; without `items`, all of them).
+    assert c["args"][0] == "--config"
+    config_map = by_kind(objects())["ConfigMap"]
+    files = {f"{m['mountPath']}/{key}" for m in c["volumeMounts"] for v in pod["volumes"]
+             if v["name"] == m["name"] and v.get("configMap", {}).get("name") == config_map["metadata"]["name"]
+             for key in config_map["data"]}
+    assert c["args"][1] in files, (c["args"][1], files)
     assert {"name": "tmp", "mountPath": "/tmp"} in c["volumeMounts"]
 
 

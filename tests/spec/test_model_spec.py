@@ -59,9 +59,16 @@ def test_min_greater_than_max_in_the_platform_names_the_model():
     assert p == {"models[0].autoscaling.max_replicas": "must be ≥ min_replicas (3)"}
 
 
+def only(problems_: dict[str, str], path: str, fragment: str) -> None:
+    """Exactly one problem, on ``path``, saying ``fragment``: an input that tripped two checks would let a mutant
+    that disables either one pass."""
+    assert list(problems_) == [path], problems_
+    assert fragment in problems_[path], problems_[path]
+
+
 def test_scale_to_zero_and_min_replicas_must_agree():
-    assert "autoscaling.min_replicas" in problems({**QWEN, "autoscaling": {"min_replicas": 0}})
-    assert "autoscaling.scale_to_zero" in problems({**QWEN, "autoscaling": {"scale_to_zero": True}})
+    only(problems({**QWEN, "autoscaling": {"min_replicas": 0}}), "autoscaling.min_replicas", "scale_to_zero: true")
+    only(problems({**QWEN, "autoscaling": {"scale_to_zero": True}}), "autoscaling.scale_to_zero", "min_replicas: 0 (got 1)")
 
 
 @pytest.mark.parametrize("name", ["Qwen", "qwen_7b", "-qwen", "qwen-", "7qwen", "a" * 41, "qwen.7b"])
@@ -71,8 +78,10 @@ def test_invalid_dns_names_are_refused(name):
 
 
 def test_tensor_parallel_must_divide_gpus_and_heads():
-    p = problems({**QWEN, "gpu_count": 4, "tensor_parallel_size": 3})
-    assert "tensor_parallel_size" in p
+    # TP 4 divides Qwen2.5-7B's 28 heads but not 6 GPUs: only the gpu_count check applies. (TP 3 with 4 GPUs broke
+    # both this check and the heads check, on the same field, so disabling either one went unnoticed.)
+    p = problems({**QWEN, "gpu_count": 6, "tensor_parallel_size": 4})
+    assert p == {"tensor_parallel_size": "must divide gpu_count (6); got 4"}
     p = problems({**QWEN, "tensor_parallel_size": 8})
     assert p == {"tensor_parallel_size": "must divide qwen2.5-7b's 28 attention heads (got 8)"}
     p = problems({**QWEN, "gpu_count": 8, "tensor_parallel_size": 2, "pipeline_parallel_size": 2})
@@ -108,16 +117,17 @@ def test_context_above_the_models_maximum():
 def test_flags_owned_by_typed_fields_are_refused():
     p = problems({**QWEN, "engine": {"extra_args": ["--max-model-len=4096"]}})
     assert p == {"engine.extra_args": "--max-model-len is set from the typed field `max_model_len`; set that instead"}
-    assert "engine.extra_args" in problems({**QWEN, "engine": {"extra_args": ["enforce-eager"]}})
+    only(problems({**QWEN, "engine": {"extra_args": ["enforce-eager"]}}), "engine.extra_args", "'enforce-eager'")
 
 
 def test_unknown_architecture_model_source_and_classes():
-    assert "architecture" in problems({"name": "x", "model": "acme/secret-model"})
+    only(problems({"name": "x", "model": "acme/secret-model"}), "architecture", "'acme/secret-model'")
     assert ModelSpec(name="x", model="acme/secret-model", architecture="mistral-7b").arch.key == "mistral-7b"
-    assert "model" in problems({"name": "x", "model": "not a model"})
-    assert "model" in problems({"name": "x", "model": "s3://UPPER/x"})
-    assert "gpu_class" in problems({**QWEN, "gpu_class": "v100"})
-    assert "instance_type" in problems({**QWEN, "instance_type": "m7i.large"})
+    only(problems({"name": "x", "model": "not a model"}), "model", "`org/name`")
+    # S3 bucket names are lowercase (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+    only(problems({"name": "x", "model": "s3://UPPER/x"}), "model", "valid bucket name")
+    only(problems({**QWEN, "gpu_class": "v100"}), "gpu_class", "'v100'")
+    only(problems({**QWEN, "instance_type": "m7i.large"}), "instance_type", "'m7i.large'")  # m7i: no GPU
     assert problems({**QWEN, "gpu_class": "l4", "instance_type": "g6e.xlarge"}) == {
         "instance_type": "g6e.xlarge carries l40s GPUs, not l4"
     }
@@ -125,9 +135,9 @@ def test_unknown_architecture_model_source_and_classes():
 
 def test_source_rules():
     s3 = {"name": "x", "model": "s3://weights/llama-3.1-8b"}
-    assert "revision" in problems({**s3, "revision": "main"})
-    assert "source.hf_token_config_key" in problems({**s3, "source": {"hf_token_config_key": "hfToken"}})
-    assert "source.s3_kms_key_arn" in problems({**QWEN, "source": {"s3_kms_key_arn": "arn:aws:kms:x"}})
+    only(problems({**s3, "revision": "main"}), "revision", "Hugging Face models only")
+    only(problems({**s3, "source": {"hf_token_config_key": "hfToken"}}), "source.hf_token_config_key", "Hugging Face")
+    only(problems({**QWEN, "source": {"s3_kms_key_arn": "arn:aws:kms:x"}}), "source.s3_kms_key_arn", "s3://")
     assert ModelSpec(**s3).s3_bucket == "weights" and ModelSpec(**s3).s3_prefix == "llama-3.1-8b"
 
 
@@ -135,11 +145,13 @@ def test_cache_and_canary_rules():
     p = problems({**QWEN, "cache": {"size_gib": 30}, "autoscaling": {"max_replicas": 3}})
     assert list(p) == ["cache.read_write_many"]
     assert ModelSpec(**QWEN, cache={"size_gib": 30, "read_write_many": True}, autoscaling={"max_replicas": 3})
-    assert "canary.revision" in problems({**QWEN, "revision": "abc", "canary": {"revision": "abc", "traffic_percent": 5}})
-    assert "canary.traffic_percent" in problems({**QWEN, "canary": {"revision": "def", "traffic_percent": 90}})
-    assert "canary" in problems({"name": "x", "model": "s3://weights/llama-3.1-8b", "canary": {"revision": "b", "traffic_percent": 5}})
+    only(problems({**QWEN, "revision": "abc", "canary": {"revision": "abc", "traffic_percent": 5}}), "canary.revision",
+         "must differ")
+    only(problems({**QWEN, "canary": {"revision": "def", "traffic_percent": 90}}), "canary.traffic_percent", "50")
+    only(problems({"name": "x", "model": "s3://weights/llama-3.1-8b", "canary": {"revision": "b", "traffic_percent": 5}}),
+         "canary", "Hugging Face")
 
 
 def test_namespace_rules():
-    assert "namespace" in problems({**QWEN, "namespace": "kube-system"})
-    assert "namespace" in problems({**QWEN, "namespace": "Models"})
+    only(problems({**QWEN, "namespace": "kube-system"}), "namespace", "system namespace")
+    only(problems({**QWEN, "namespace": "Models"}), "namespace", "lowercase")
