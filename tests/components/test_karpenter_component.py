@@ -156,3 +156,4 @@ def test_bad_spec_fails_before_any_resource():
     with pytest.raises(pulumi.InputPropertiesError) as info:
         run_program(lambda: Karpenter("k", bad, cluster_name="c", provider=None), stack="test")
     assert "gpu.node_pools[0].capacity" in str(info.value)
+    assert [u for u in info.value.registered if "pulumi:pulumi:Stack" not in u] == []

@@ -165,6 +165,7 @@ def test_invalid_args_fail_before_any_resource():
     with pytest.raises(pulumi.InputPropertiesError) as exc:
         run_program(program, stack="test")
     assert "operators.cert_manager.enabled" in str(exc.value)
+    assert [u for u in exc.value.registered if "pulumi:pulumi:Stack" not in u] == []
 
 
 # --------------------------------------------------------------------------------------------- in GpuPlatform

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pulumi
+import pulumi_aws
 import pytest
 
 from gpu_platform.components.platform import GpuPlatform
@@ -109,16 +110,15 @@ def test_outputs_hide_kubeconfig_and_expose_endpoint(plan):
 
 
 def test_invalid_dict_args_fail_before_any_resource():
-    registered = []
-
     def program():
-        registered.append(1)
+        pulumi_aws.Provider("before")  # something registered first, so the record below is seen to work
         GpuPlatform("bad", {**SPEC, "cluster": {"name": "gpu-ct", "kubernetes_version": "1.10"}})
 
     with pytest.raises(pulumi.InputPropertiesError) as info:
         run_program(program, stack="test")
     assert "cluster.kubernetes_version" in str(info.value)
     assert info.value.errors[0]["property_path"] == "cluster.kubernetes_version"
+    assert [u.rsplit("::", 1)[-1] for u in info.value.registered if "pulumi:pulumi:Stack" not in u] == ["before"]
 
 
 def test_two_runs_produce_identical_plans(plan):

@@ -161,6 +161,9 @@ def test_bad_configuration_fails_before_any_resource_naming_the_field(fallback, 
     with pytest.raises(pulumi.InputPropertiesError) as info:
         run(fallback, targets=targets, config=config)
     assert path in str(info.value) and words in str(info.value)
+    # the program's provider and gate namespace came first; nothing of the proxy did
+    assert sorted(u.rsplit("::", 1)[-1] for u in info.value.registered if "pulumi:pulumi:Stack" not in u) == [
+        "gate", "k8s"]
 
 
 def test_api_keys_can_be_passed_directly():
