@@ -1,0 +1,70 @@
+"""What a refused configuration says: pydantic's complaint, plus the value given when its type or choice is wrong,
+and every problem a cross-check finds, each at its own field path."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pytest
+from pydantic import ValidationError, model_validator
+
+from gpu_platform.spec import ModelSpec, SpecError, validate_spec
+from gpu_platform.spec._base import FieldError, FieldErrors, SpecModel
+
+
+def problems(model, data, prefix: str = "") -> list[tuple[str, str]]:
+    with pytest.raises(SpecError) as info:
+        validate_spec(model, data, prefix=prefix)
+    return info.value.problems
+
+
+def model(**overrides) -> dict:
+    return {"name": "m", "model": "acme/x", "architecture": "qwen3-32b", **overrides}
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    (5, "(got 5)"),                 # pydantic type string_type: the value is quoted back
+    ({"a": 1}, "(got a mapping)"),  # a YAML mapping where a string belongs: named, not dumped
+    (["m"], "(got a list)"),        # a YAML list likewise
+])
+def test_a_value_of_the_wrong_type_is_shown_back(name, shown):
+    assert problems(ModelSpec, model(name=name)) == [("name", f"Input should be a valid string {shown}")]
+
+
+def test_a_choice_outside_an_enum_is_shown_back_with_the_choices():
+    assert problems(ModelSpec, model(architecture={"catalog": "qwen3-32b", "attention": "sparse"})) == [(
+        "architecture.attention",
+        "Input should be 'full', 'grouped_query', 'multi_head_latent' or 'sliding_window' (got 'sparse')")]
+
+
+class _Mode(SpecModel):
+    """A spec section with a fixed set of string choices (pydantic type literal_error)."""
+
+    mode: Literal["fast", "safe"] = "safe"
+
+
+def test_a_choice_outside_a_literal_is_shown_back_with_the_choices():
+    assert problems(_Mode, {"mode": "quick"}) == [("mode", "Input should be 'fast' or 'safe' (got 'quick')")]
+
+
+class _Pair(SpecModel):
+    """A section whose cross-check finds two problems at once."""
+
+    low: int = 0
+    high: int = 0
+
+    @model_validator(mode="after")
+    def _both(self) -> "_Pair":
+        raise FieldErrors([FieldError("low", "must be below high"), FieldError("high", "must be above low")])
+
+
+def test_every_problem_of_one_cross_check_is_reported_at_its_field():
+    assert problems(_Pair, {}, prefix="gpu.pair") == [("gpu.pair.low", "must be below high"),
+                                                      ("gpu.pair.high", "must be above low")]
+
+
+def test_building_a_section_in_python_shows_every_problem_of_a_cross_check():
+    # a section built in Python (not through validate_spec) raises pydantic's own error: it must carry both messages
+    with pytest.raises(ValidationError) as info:
+        _Pair()
+    assert "Value error, must be below high; must be above low" in str(info.value)
