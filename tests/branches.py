@@ -17,6 +17,10 @@ inputs for both; a run that never reaches one arm still passes. ``@reaches`` mak
 
 The test takes a ``branch`` argument (supplied here, not by hypothesis or pytest) and calls it with the name of the
 branch each example reaches; naming an undeclared branch is an error too.
+
+Give each branch an ``@example`` (or a strategy that only draws inputs for it), so reaching it never depends on
+what hypothesis happens to draw: ``pytest --hypothesis-profile=explicit`` runs the explicit examples alone, and every
+``@reaches`` test must still pass.
 """
 
 from __future__ import annotations
