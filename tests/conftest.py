@@ -2,13 +2,16 @@ import os
 import sys
 from pathlib import Path
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Property tests: enough examples to find edge cases, bounded so `make test` stays quick on 2 cores.
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# `pytest --hypothesis-profile=explicit`: only the @example inputs run. Every @reaches test still passes, so each
+# branch it declares is reached by its hand-picked examples, whatever hypothesis draws (tests/branches.py).
+settings.register_profile("explicit", phases=[Phase.explicit], deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 

@@ -10,12 +10,13 @@ import copy
 from typing import Any, Callable
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gpu_platform.plan import SECRET, PlanResource
 from gpu_platform.policy import EXEMPT_ANNOTATION, RULE_IDS, run_checks
 from gpu_platform.policy.rules import image_problem
+from branches import reaches
 
 GPU_TOL = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
 
@@ -380,11 +381,20 @@ def test_only_selects_rules_and_rejects_unknown_ids():
         run_checks(stack, only=["no-such-rule"])
 
 
+REPOSITORIES = {"vllm/vllm-openai": "docker hub", "ghcr.io/berriai/litellm": "registry host",
+                "registry.k8s.io:5000/pause": "registry host with a port"}
+
+
+@reaches(*REPOSITORIES.values())
+@example(repo="vllm/vllm-openai", tag="v0.33.0")
+@example(repo="ghcr.io/berriai/litellm", tag="1.2-stable")
+@example(repo="registry.k8s.io:5000/pause", tag="3.10")  # the port's colon is not a tag
 @given(
-    repo=st.sampled_from(["vllm/vllm-openai", "ghcr.io/berriai/litellm", "registry.k8s.io:5000/pause"]),
+    repo=st.sampled_from(list(REPOSITORIES)),
     tag=st.from_regex(r"v?[0-9]{1,2}\.[0-9]{1,2}(\.[0-9]{1,2})?(-stable)?", fullmatch=True),
 )
-def test_image_pinning(repo, tag):
+def test_image_pinning(branch, repo, tag):
+    branch(REPOSITORIES[repo])
     assert image_problem(f"{repo}:{tag}") is None
     assert image_problem(f"{repo}@sha256:{'a' * 64}") is None
     assert "latest" in image_problem(f"{repo}:latest")

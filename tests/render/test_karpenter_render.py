@@ -8,7 +8,7 @@ import re
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gpu_platform.catalog.gpus import GPU_CLASSES
@@ -16,6 +16,7 @@ from gpu_platform.render import karpenter as rk
 from gpu_platform.render.cluster import system_node_group_args
 from gpu_platform.render.labels import GPU_CLASS_LABEL, NODE_ROLE_LABEL
 from gpu_platform.spec import PlatformSpec, validate_spec
+from branches import reaches
 from support import UPSTREAM, assert_helm_values_known, assert_valid_crd, chart_values, requires_upstream, selects, tolerates
 
 BASE = {"environment": "dev", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
@@ -109,10 +110,25 @@ def test_the_key_rules_refuse_what_karpenter_refuses():
     assert requirement_key_errors("kubernetes.io/hostname") == ['label "kubernetes.io/hostname" is restricted']
 
 
+POOL_VARIANTS = ("spot_with_on_demand_fallback", "on_demand", "spot", "al2023", "bottlerocket",
+                 "time_slicing", "limits", "disruption", "labels")
+
+
 @requires_upstream
+@reaches(*POOL_VARIANTS)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example([
+    {"gpu_class": "l4", "capacity": "spot_with_on_demand_fallback", "ami_family": "al2023",
+     "time_slicing": {"replicas": 4}, "labels": {"team": "ml", "tier": "gold"}},
+    {"gpu_class": "h100", "capacity": "on_demand", "ami_family": "bottlerocket", "limits": {"gpus": 16, "cpu": None},
+     "disruption": {"consolidate_after": "10m", "expire_after": "Never"}},
+    {"gpu_class": "a10g", "capacity": "spot", "ami_family": "al2023", "limits": {"gpus": 0, "cpu": 999}},
+])
 @given(st.lists(pool_strategy, min_size=1, max_size=5, unique_by=lambda p: p["gpu_class"]))
-def test_any_valid_spec_renders_schema_valid_objects_with_allowed_keys(pools):
+def test_any_valid_spec_renders_schema_valid_objects_with_allowed_keys(branch, pools):
+    for p in pools:  # what each pool exercises in the render: capacity, AMI family, and each optional setting
+        for variant in (p["capacity"], p["ami_family"], *(k for k in POOL_VARIANTS if k in p)):
+            branch(variant)
     spec = spec_with(node_pools=[{"name": f"p{i}", **p} for i, p in enumerate(pools)])
     for obj in all_objects(spec):
         assert_valid_crd(obj)

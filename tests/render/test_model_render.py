@@ -8,13 +8,14 @@ import itertools
 import promql_parser
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gpu_platform.render import model as rm
 from gpu_platform.render.labels import GPU_CLASS_LABEL, MONITORING_NAMESPACE, PROMETHEUS_URL, PROXY_NAMESPACE
 from gpu_platform.sizing import size_model
 from gpu_platform.spec.model import Backend, ModelSpec
+from branches import reaches
 from support import assert_valid_builtin, assert_valid_crd, assert_valid_object, requires_upstream, selects
 from vllm_facts import DOCUMENTED_ELSEWHERE, vllm_033_flags
 
@@ -255,22 +256,36 @@ def test_scale_up_is_fast_and_scale_down_slow(environment, seconds):
         assert behavior["scaleDown"]["stabilizationWindowSeconds"] >= 600
 
 
-backends = st.sampled_from(["auto", "kserve", "deployment"])
+GPU_CLASSES_TRIED = ["l4", "l40s", "a100", "h100"]
+# Every one of these fits one node of each class (the largest, Qwen2.5 32B, is 61 GiB of weights: 8 L4s hold 165).
+one_node = st.fixed_dictionaries({
+    "model": st.sampled_from(["meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen2.5-7B-Instruct", "s3://weights/qwen2.5-32b"]),
+    "gpu_class": st.sampled_from(GPU_CLASSES_TRIED),
+    "backend": st.sampled_from(["auto", "kserve", "deployment"]),
+})
+# Pipeline-parallel over 2 or 4 nodes: a RayService (head pod without GPUs, GPU workers).
+across_nodes = st.fixed_dictionaries({
+    "model": st.just("s3://weights/llama-3.1-70b-instruct/"),
+    "gpu_class": st.sampled_from(GPU_CLASSES_TRIED),
+    "backend": st.sampled_from(["auto", "rayservice"]),
+    "pipeline_parallel_size": st.sampled_from([2, 4]),
+})
 
 
-@given(
-    st.sampled_from(["meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen2.5-7B-Instruct", "s3://weights/qwen2.5-32b"]),
-    st.sampled_from(["l4", "l40s", "a100", "h100"]),
-    backends,
-    st.integers(min_value=0, max_value=2),
-)
-def test_gpu_requests_equal_limits_everywhere(model, gpu_class, backend, headroom):
-    data = {"name": "m", "model": model, "gpu_class": gpu_class, "backend": backend, "headroom_replicas": headroom}
-    try:
-        spec, sizing, rendered = render(data, hf=False)
-    except Exception as exc:  # a model that does not fit the class is refused, which is fine here
-        assert "GiB" in str(exc)
-        return
+@reaches("kserve", "deployment", "rayservice", "no headroom", "warm headroom")
+@example({"model": "meta-llama/Llama-3.1-8B-Instruct", "gpu_class": "l40s", "backend": "kserve"}, 0)
+@example({"model": "Qwen/Qwen2.5-7B-Instruct", "gpu_class": "l4", "backend": "deployment"}, 2)
+@example({"model": "s3://weights/llama-3.1-70b-instruct/", "gpu_class": "l40s", "backend": "auto",
+          "pipeline_parallel_size": 2}, 1)
+@given(st.one_of(one_node, across_nodes), st.integers(min_value=0, max_value=2))
+def test_gpu_requests_equal_limits_everywhere(branch, serving, headroom):
+    data = {"name": "m", **serving, "headroom_replicas": headroom}
+    spec, sizing, rendered = render(data, hf=False)
+    backend = "rayservice" if "pipeline_parallel_size" in serving else (
+        "deployment" if serving["backend"] == "deployment" else "kserve")
+    assert sizing.backend.value == backend
+    branch(backend)
+    branch("warm headroom" if headroom else "no headroom")
     seen = 0
     for _, obj in rendered.objects:
         for c in containers(obj):

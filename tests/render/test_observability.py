@@ -8,13 +8,14 @@ import re
 
 import promql_parser
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gpu_platform.render import observability as obs
 from gpu_platform.render.labels import MONITORING_NAMESPACE, PROMETHEUS_RELEASE
 from gpu_platform.render.operators import GRAFANA_DASHBOARD_LABEL
 from gpu_platform.spec import AlertingSpec
+from branches import reaches
 from support import UPSTREAM, assert_valid_builtin, assert_valid_crd, requires_upstream
 from vllm_facts import vllm_033_metric_series
 
@@ -239,12 +240,28 @@ def test_model_slo_rules_refuse_bad_input(models):
         obs.model_slo_rules(models)
 
 
+@reaches("kept", "characters replaced", "cut to 63", "nothing usable")
+@example(name="qwen-7b", slo=2.0)
+@example(name="meta-llama/Llama-3.1-8B-Instruct", slo=0.5)
+@example(name="a" * 58 + "/b", slo=600.0)  # "slo-" + 58 a's + "-" is 63 long: the cut leaves a trailing "-"
+@example(name="日本語", slo=0.001)
 @given(name=st.text(min_size=1, max_size=120), slo=st.floats(min_value=0.001, max_value=600, allow_nan=False))
-def test_model_slo_rule_names_are_always_valid(name, slo):
+def test_model_slo_rule_names_are_always_valid(branch, name, slo):
     rule = obs.model_slo_rules([(name, slo)])
     meta = rule["metadata"]["name"]
     assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", meta) and len(meta) <= 63, meta
     promql_parser.parse(rule["spec"]["groups"][0]["rules"][0]["expr"])
+    lowered = name.lower()
+    if not re.search(r"[a-z0-9]", lowered):
+        branch("nothing usable")
+        assert meta == "slo"
+    elif len(name) > 63 - len("slo-"):
+        branch("cut to 63")
+    elif not re.fullmatch(r"[a-z0-9-]+", lowered):
+        branch("characters replaced")
+    else:
+        branch("kept")  # lowercased only
+        assert meta == "slo-" + lowered.rstrip("-")
 
 
 def test_grafana_variable_expansion():

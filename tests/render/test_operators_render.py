@@ -7,7 +7,7 @@ import json
 from typing import Any, Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gpu_platform.catalog.versions import CHARTS
@@ -21,6 +21,7 @@ from gpu_platform.render.operators import (
 )
 from gpu_platform.spec import PlatformSpec, validate_spec
 from gpu_platform.spec.platform import Environment
+from branches import reaches
 from support import UPSTREAM, assert_helm_values_known, chart_values, requires_upstream
 
 BASE = {"environment": "staging", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
@@ -89,10 +90,61 @@ switches = st.fixed_dictionaries(
 )
 
 
+SWITCH_ARMS = (
+    "dev", "staging", "kserve on", "kserve off", "kuberay on", "kuberay off", "keda off", "keda without http add-on",
+    "keda with http add-on", "monitoring off", "grafana on", "grafana off", "alertmanager on", "alertmanager off",
+    "prometheus volume", "prometheus emptyDir", "controller replicas default", "controller replicas set",
+)
+
+
+def switch_arms(operators: dict, environment: str) -> Iterator[str]:
+    """The arms of the operator renders a draw of `switches` takes."""
+    yield environment
+    for key in ("kserve", "kuberay"):
+        yield f"{key} {'on' if operators[key]['enabled'] else 'off'}"
+    keda, monitoring = operators["keda"], operators["monitoring"]
+    yield "keda off" if not keda["enabled"] else f"keda {'with' if keda['http_addon'] else 'without'} http add-on"
+    if not monitoring["enabled"]:
+        yield "monitoring off"
+    else:
+        yield from (f"{key} {'on' if monitoring[key]['enabled'] else 'off'}" for key in ("grafana", "alertmanager"))
+        yield "prometheus emptyDir" if monitoring["prometheus"]["storage_gib"] is None else "prometheus volume"
+    yield "controller replicas default" if operators["controller_replicas"] is None else "controller replicas set"
+
+
+def every_switch_arm(test):
+    """Examples that take every arm of SWITCH_ARMS between them: all on, all off, and on with its parts off."""
+    on = {"enabled": True}
+    off = {"enabled": False}
+    return example(environment="staging", operators={
+        "kserve": on, "kuberay": on, "keda": {"enabled": True, "http_addon": True},
+        "monitoring": {"enabled": True, "grafana": {"enabled": True, "persistence_gib": 10},
+                       "alertmanager": {"enabled": True, "replicas": 2},
+                       "prometheus": {"storage_gib": 100, "replicas": 2}},
+        "controller_replicas": 2,
+    })(example(environment="dev", operators={
+        "kserve": off, "kuberay": off, "keda": {"enabled": False, "http_addon": False},
+        "monitoring": {"enabled": False, "grafana": {"enabled": False, "persistence_gib": None},
+                       "alertmanager": {"enabled": False, "replicas": 1},
+                       "prometheus": {"storage_gib": None, "replicas": 1}},
+        "controller_replicas": None,
+    })(example(environment="dev", operators={
+        "kserve": on, "kuberay": off, "keda": {"enabled": True, "http_addon": False},
+        "monitoring": {"enabled": True, "grafana": {"enabled": False, "persistence_gib": None},
+                       "alertmanager": {"enabled": False, "replicas": 1},
+                       "prometheus": {"storage_gib": None, "replicas": 1}},
+        "controller_replicas": None,
+    })(test)))
+
+
 @requires_upstream
+@reaches(*SWITCH_ARMS)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@every_switch_arm
 @given(operators=switches, environment=st.sampled_from(["dev", "staging"]))
-def test_values_use_only_keys_the_charts_define(operators, environment):
+def test_values_use_only_keys_the_charts_define(branch, operators, environment):
+    for arm in switch_arms(operators, environment):
+        branch(arm)
     for plan in operator_releases(spec_of(operators, environment)):
         subchart = SUBCHART_VALUES.get(plan.key, ())
         assert_helm_values_known(plan.key, _strip(plan.values, subchart), free_form=FREE_FORM_VALUES.get(plan.key, ()))
@@ -109,9 +161,13 @@ def test_subchart_paths_sit_under_a_subchart_the_parent_configures():
 
 
 @requires_upstream
+@reaches(*SWITCH_ARMS)
+@every_switch_arm
 @given(operators=switches, environment=st.sampled_from(["dev", "staging"]))
 @settings(max_examples=40, deadline=None)
-def test_install_order_is_topological_and_complete(operators, environment):
+def test_install_order_is_topological_and_complete(branch, operators, environment):
+    for arm in switch_arms(operators, environment):
+        branch(arm)
     plans = operator_releases(spec_of(operators, environment))
     seen: set[str] = set()
     for plan in plans:

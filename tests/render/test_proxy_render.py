@@ -8,7 +8,7 @@ import json
 import promql_parser
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gpu_platform.catalog.versions import image
@@ -16,6 +16,7 @@ from gpu_platform.render import proxy as rp
 from gpu_platform.render.labels import PROMETHEUS_URL, PROXY_NAMESPACE
 from gpu_platform.render.proxy import ProxyTarget
 from gpu_platform.spec.fallback import FallbackSpec
+from branches import reaches
 from support import assert_valid_builtin, assert_valid_crd, requires_upstream
 
 # facts.md (LiteLLM 1.109.1): router_settings keys are the Router constructor's arguments.
@@ -121,13 +122,29 @@ def test_metrics_callback_is_optional():
 names = st.text("abcdefghij", min_size=1, max_size=3)
 
 
-@given(st.lists(names, min_size=1, max_size=5, unique=True), st.data())
-def test_rendered_fallbacks_only_name_model_groups_in_the_model_list(hosted, data):
+@st.composite
+def hosted_chains(draw):
+    """Self-hosted groups, and a chain per group falling back to later groups or to the cloud model."""
+    hosted = draw(st.lists(names, min_size=1, max_size=5, unique=True))
     chains = []
     for i, group in enumerate(hosted):
         later = hosted[i + 1:]  # only "forward" edges: acyclic by construction
-        fb = data.draw(st.lists(st.sampled_from(later + ["cloud"]), unique=True, max_size=3))
+        fb = draw(st.lists(st.sampled_from(later + ["cloud"]), unique=True, max_size=3))
         chains.append({"group": group, "fallbacks": fb})
+    return hosted, chains
+
+
+@reaches("a chain without fallbacks", "to a self-hosted group", "to the cloud model")
+@example((["a"], [{"group": "a", "fallbacks": []}]))
+@example((["a", "bc"], [{"group": "a", "fallbacks": ["bc", "cloud"]}, {"group": "bc", "fallbacks": ["cloud"]}]))
+@given(hosted_chains())
+def test_rendered_fallbacks_only_name_model_groups_in_the_model_list(branch, drawn):
+    hosted, chains = drawn
+    for chain in chains:
+        if not chain["fallbacks"]:
+            branch("a chain without fallbacks")
+        for target in chain["fallbacks"]:
+            branch("to the cloud model" if target == "cloud" else "to a self-hosted group")
     spec = FallbackSpec.model_validate({"providers": {"openai": {}}, "external_models": [
         {"name": "cloud", "provider": "openai", "model": "gpt-4o-mini"}], "chains": chains})
     targets = [ProxyTarget(g, g, f"http://{g}.models.svc.cluster.local:8000/v1", 300) for g in hosted]
@@ -137,6 +154,8 @@ def test_rendered_fallbacks_only_name_model_groups_in_the_model_list(hosted, dat
     for rule in config["router_settings"]["fallbacks"]:
         [(src, dsts)] = rule.items()
         assert src in groups and dsts and set(dsts) <= groups
+    # LiteLLM's router_settings.fallbacks: one {group: [fallbacks]} per chain that has any, in order.
+    assert config["router_settings"]["fallbacks"] == [{c["group"]: c["fallbacks"]} for c in chains if c["fallbacks"]]
     assert yaml.safe_load(rp.config_yaml(config)) == config
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gpu_platform.catalog.gpus import GPU_CLASSES
@@ -22,61 +23,159 @@ from gpu_platform.sizing import (
 )
 from gpu_platform.spec import PlatformSpec
 from gpu_platform.spec.model import Backend, KvCacheDtype, ModelSpec, Quantization
+from branches import reaches
 
 ARCHS = sorted(ARCHITECTURES)
 
 
-@st.composite
-def model_specs(draw, **fixed):
-    arch = ARCHITECTURES[draw(st.sampled_from(ARCHS))]
-    data = {
-        "name": "m",
-        "model": f"s3://weights/{arch.key}-instruct/",
-        "quantization": draw(st.sampled_from([None, "fp8", "awq"])),
-        "max_model_len": draw(st.integers(min_value=256, max_value=arch.max_context)),
-        "concurrency": draw(st.integers(min_value=1, max_value=64)),
-        "engine": {
-            "gpu_memory_utilization": draw(st.sampled_from([0.8, 0.9, 0.92, 0.95])),
-            "kv_cache_dtype": draw(st.sampled_from(["auto", "fp8"])),
-        },
-        "gpu_class": draw(st.sampled_from([None, *GPU_CLASSES])),
-    }
-    data.update(fixed)
-    return ModelSpec(**data)
-
-
-def _independent_need_per_gpu(spec: ModelSpec, tp: int, pp: int) -> float:
+def _independent_memory(arch, quantization, kv_cache_dtype, ctx: int) -> tuple[float, float]:
     """The memory model written out again from its sources, so the test does not just call the code under test:
-    checkpoint bytes per dtype (FP8 = 1 byte; MXFP4 = 4 bits + an 8-bit scale per 32 = 4.25 bits, on the experts
-    only), and the KV cache per attention kind as vLLM allocates it (vllm/v1/kv_cache_interface.py)."""
-    arch = spec.arch
-    if spec.quantization is not None:
-        weight_bytes = arch.params_b * 1e9 * {Quantization.FP8: 1.0}.get(spec.quantization, 0.53125)
+    (weights, KV cache of one ``ctx``-token sequence), GiB, every GPU together. Checkpoint bytes per dtype (FP8 = 1
+    byte; MXFP4 = 4 bits + an 8-bit scale per 32 = 4.25 bits, on the experts only), and the KV cache per attention
+    kind as vLLM allocates it (vllm/v1/kv_cache_interface.py)."""
+    if quantization is not None:
+        weight_bytes = arch.params_b * 1e9 * {Quantization.FP8: 1.0}.get(quantization, 0.53125)
     elif arch.weight_dtype.value == "mxfp4":
         weight_bytes = (arch.quantized_params_b * 4.25 / 8 + (arch.params_b - arch.quantized_params_b) * 2) * 1e9
     else:
         weight_bytes = arch.params_b * 1e9 * (1.0 if arch.weight_dtype.value == "fp8" else 2.0)
-    weights = weight_bytes / GIB / (tp * pp)
-    kv_bytes = 1.0 if spec.engine.kv_cache_dtype is not KvCacheDtype.AUTO else 2.0
-    ctx, seqs = spec.context_length, spec.concurrency
-    if arch.attention.value == "multi_head_latent":  # one latent + rope key per token and layer, on every TP rank
-        kv = arch.layers * (arch.kv_lora_rank + arch.qk_rope_head_dim) * kv_bytes * ctx * seqs / GIB / pp
+    kv_bytes = 1.0 if kv_cache_dtype is not KvCacheDtype.AUTO else 2.0
+    if arch.attention.value == "multi_head_latent":  # one latent + rope key per token and layer
+        sequence = arch.layers * (arch.kv_lora_rank + arch.qk_rope_head_dim) * kv_bytes * ctx
     else:
         window = arch.sliding_window or ctx
         token_layers = (arch.layers - arch.sliding_layers) * ctx + arch.sliding_layers * min(ctx, window)
-        kv = 2 * arch.kv_heads * arch.head_dim * kv_bytes * token_layers * seqs / GIB
-        kv /= min(tp, arch.kv_heads) * pp
-    return weights + kv + 1.5
+        sequence = 2 * arch.kv_heads * arch.head_dim * kv_bytes * token_layers
+    return weight_bytes / GIB, sequence / GIB
 
 
-@given(model_specs())
-def test_a_chosen_configuration_always_fits(spec):
+def _kv_split(arch, tp: int) -> int:
+    """GPUs of one stage sharing a sequence's KV cache: per-head K/V over at most kv_heads; an MLA latent sits on
+    every tensor-parallel rank whole."""
+    return 1 if arch.attention.value == "multi_head_latent" else min(tp, arch.kv_heads)
+
+
+def _independent_need_per_gpu(spec: ModelSpec, tp: int, pp: int) -> float:
+    weights, sequence = _independent_memory(spec.arch, spec.quantization, spec.engine.kv_cache_dtype, spec.context_length)
+    kv = sequence * spec.concurrency / (_kv_split(spec.arch, tp) * pp)
+    return weights / (tp * pp) + kv + 1.5
+
+
+# Where a spec lands, by the model above: one node, only across nodes, or nowhere. The sizing property tests draw
+# specs for each landing from the catalog's facts instead of hoping random specs reach it.
+ONE_NODE, ACROSS_NODES, REFUSED = "one node", "across nodes", "refused"
+MOST_SEQUENCES = 1024  # ModelSpec.concurrency's upper bound
+AUTO_STAGES = (2, 3, 4)  # an automatic multi-node choice splits the layers over at most 4 nodes (sizing/parallelism.py)
+
+
+def _placements(arch, gpu_class, multi_node: bool):
+    """(GPU memory GiB, TP, PP) of every configuration the catalog offers: TP divides the attention heads and fits
+    the instance; across nodes each node is one pipeline stage using all of its GPUs."""
+    for cls in [GPU_CLASSES[gpu_class]] if gpu_class else GPU_CLASSES.values():
+        for inst in cls.instances:
+            for tp in (1, 2, 4, 8):
+                if tp > inst.gpus or arch.attention_heads % tp:
+                    continue
+                if not multi_node:
+                    yield cls.memory_gib, tp, 1
+                elif tp == inst.gpus:
+                    yield from ((cls.memory_gib, tp, pp) for pp in AUTO_STAGES if pp <= arch.layers)
+
+
+def _sequences_range(arch, quantization, kv_cache_dtype, utilization, gpu_class, ctx, landing) -> tuple[int, int]:
+    """The concurrencies at which ``ctx``-token sequences land in ``landing``, kept 1e-6 GiB clear of every edge
+    (lo > hi: none). Per GPU the need is affine in the concurrency c: weights/(TP·PP) + 1.5 + c·sequence/(split·PP)."""
+    weights, sequence = _independent_memory(arch, quantization, kv_cache_dtype, ctx)
+
+    def edges(multi_node):  # (most sequences surely fitting some placement, fewest surely fitting none)
+        most, fewest = -math.inf, -math.inf
+        for memory, tp, pp in _placements(arch, gpu_class, multi_node):
+            room = memory * utilization - weights / (tp * pp) - 1.5
+            per = sequence / (_kv_split(arch, tp) * pp)
+            most = max(most, math.floor((room - 1e-6) / per))
+            fewest = max(fewest, math.floor((room + 1e-6) / per) + 1)
+        return most, fewest
+
+    single_most, single_none = edges(False)
+    multi_most, multi_none = edges(True)
+    lo, hi = {
+        ONE_NODE: (1, single_most),
+        ACROSS_NODES: (single_none, multi_most),
+        REFUSED: (max(single_none, multi_none), MOST_SEQUENCES),
+    }[landing]
+    return max(lo, 1), min(hi, MOST_SEQUENCES)
+
+
+@functools.lru_cache(maxsize=None)
+def _archs_landing(landing, quantization, kv_cache_dtype, utilization, gpu_class) -> list[str]:
+    """Architectures some spec lands in ``landing`` for: at the shortest context for one node, the longest else."""
+    out = []
+    for key in ARCHS:
+        arch = ARCHITECTURES[key]
+        ctx = 256 if landing == ONE_NODE else arch.max_context
+        lo, hi = _sequences_range(arch, quantization, kv_cache_dtype, utilization, gpu_class, ctx, landing)
+        if lo <= hi:
+            out.append(key)
+    return out
+
+
+@st.composite
+def landing_specs(draw, landing, gpu_class=st.sampled_from([None, *GPU_CLASSES])):
+    """Specs that land in ``landing``: the architecture among those that can, then the context, then the concurrency
+    from the range that lands there (at the fallback context of _archs_landing when the drawn one has none)."""
+    quantization = draw(st.sampled_from([None, Quantization.FP8, Quantization.AWQ]))
+    kv_cache_dtype = draw(st.sampled_from([KvCacheDtype.AUTO, KvCacheDtype.FP8]))
+    utilization = draw(st.sampled_from([0.8, 0.9, 0.92, 0.95]))
+    cls = draw(gpu_class)
+    archs = _archs_landing(landing, quantization, kv_cache_dtype, utilization, cls)
+    assert archs, f"no architecture lands {landing} with {quantization, kv_cache_dtype, utilization, cls}"
+    arch = ARCHITECTURES[draw(st.sampled_from(archs))]
+    ctx = draw(st.integers(min_value=256, max_value=arch.max_context))
+    lo, hi = _sequences_range(arch, quantization, kv_cache_dtype, utilization, cls, ctx, landing)
+    if lo > hi:
+        ctx = 256 if landing == ONE_NODE else arch.max_context
+        lo, hi = _sequences_range(arch, quantization, kv_cache_dtype, utilization, cls, ctx, landing)
+    return ModelSpec(
+        name="m", model=f"s3://weights/{arch.key}-instruct/", quantization=quantization, max_model_len=ctx,
+        concurrency=draw(st.integers(min_value=lo, max_value=hi)), gpu_class=cls,
+        engine={"gpu_memory_utilization": utilization, "kv_cache_dtype": kv_cache_dtype.value},
+    )
+
+
+landed = st.sampled_from([ONE_NODE, ACROSS_NODES, REFUSED]).flatmap(
+    lambda landing: st.tuples(st.just(landing), landing_specs(landing))
+)
+
+
+# By hand: Llama 3.1 8B is 8.03e9 × 2 B = 15.0 GiB of weights, 8 × 8192 tokens × 128 KiB = 8 GiB of KV cache, + 1.5:
+# 24.5 GiB <= 44.5 × 0.92 = 40.9 on one L40S. Llama 3.1 405B is 405.9e9 × 2 B = 756 GiB, more than one H100 node's
+# 8 × 79.6 × 0.92 = 586 usable; over 2 nodes at 16 × 16384 tokens (126 layers × 8 heads × 128 × 2 × 2 B = 504 KiB a
+# token: 126 GiB) it needs 756/16 + 126/16 + 1.5 = 56.6 <= 73.2 per GPU. Even 4 nodes of 8 L4s hold only
+# 4 × 8 × 22.5 × 0.92 = 662 GiB < 756; 128 sequences of 131072 tokens (8064 GiB of KV) outgrow 4 nodes of 8 B200s:
+# 756/32 + 8064/32 + 1.5 = 277 > 179 × 0.92 = 165 per GPU.
+@reaches(ONE_NODE, ACROSS_NODES, REFUSED)
+@example((ONE_NODE, ModelSpec(name="m", model="s3://weights/llama-3.1-8b", gpu_class="l40s")))
+@example((ACROSS_NODES, ModelSpec(name="m", model="s3://weights/llama-3.1-405b", gpu_class="h100", max_model_len=16384,
+                                  concurrency=16)))
+@example((REFUSED, ModelSpec(name="m", model="s3://weights/llama-3.1-405b", gpu_class="l4")))
+@example((REFUSED, ModelSpec(name="m", model="s3://weights/llama-3.1-405b", max_model_len=131072, concurrency=128)))
+@given(landed)
+def test_a_chosen_configuration_always_fits(branch, landed):
+    landing, spec = landed
     try:
         s = size_model(spec)
     except SizingError as exc:
-        assert exc.field in ("model", "gpu_class") and "GiB" in exc.message
+        branch(REFUSED)
+        assert landing == REFUSED, f"refused what fits {landing}: {exc}"
+        weights, _ = _independent_memory(spec.arch, spec.quantization, spec.engine.kv_cache_dtype, spec.context_length)
+        assert exc.field == ("gpu_class" if spec.gpu_class else "model")
+        assert f"{weights:.0f} weights" in exc.message and f"{spec.concurrency}×{spec.context_length} tokens" in exc.message
+        assert "GiB usable" in exc.message
         return
+    branch(ACROSS_NODES if s.pipeline_parallel_size > 1 else ONE_NODE)
+    assert landing == (ACROSS_NODES if s.pipeline_parallel_size > 1 else ONE_NODE)
     cls = GPU_CLASSES[s.gpu_class]
+    assert spec.gpu_class in (None, s.gpu_class)
     usable = cls.memory_gib * spec.engine.gpu_memory_utilization
     need = _independent_need_per_gpu(spec, s.tensor_parallel_size, s.pipeline_parallel_size)
     assert need <= usable + 1e-6
@@ -91,13 +190,11 @@ def test_a_chosen_configuration_always_fits(spec):
         assert s.backend is Backend.KSERVE
 
 
-@given(model_specs(gpu_class=None))
+@example(ModelSpec(name="m", model="s3://weights/llama-3.1-8b"))
+@given(landing_specs(ONE_NODE, gpu_class=st.none()))
 def test_the_choice_is_the_cheapest_single_node_fit(spec):
-    try:
-        s = size_model(spec)
-    except SizingError:
-        return
-    assume(s.pipeline_parallel_size == 1)
+    s = size_model(spec)
+    assert s.pipeline_parallel_size == 1  # a single node fits (the model above): never more nodes
     for cls in GPU_CLASSES.values():
         for inst in cls.instances:
             for tp in (1, 2, 4, 8):
@@ -107,21 +204,25 @@ def test_the_choice_is_the_cheapest_single_node_fit(spec):
                     assert inst.on_demand_usd_hr >= s.cost.on_demand_hourly_max / (spec.autoscaling.max_replicas) - 1e-6
 
 
-@given(model_specs(gpu_class=None))
+# By hand: 32 sequences of 131072 tokens of Llama 3.1 405B are 32 × 63 GiB of KV cache; with its 756 GiB of weights
+# one 8-GPU B200 node (the largest) needs 756/8 + 2016/8 + 1.5 = 348 > 179 × 0.92 = 165 GiB per GPU; 4 such nodes 88.
+@example(ModelSpec(name="m", model="s3://weights/llama-3.1-405b", max_model_len=131072, concurrency=32))
+@given(landing_specs(ACROSS_NODES, gpu_class=st.none()))
 def test_multi_node_only_when_no_single_node_fits(spec):
-    try:
-        s = size_model(spec)
-    except SizingError:
-        return
-    if s.pipeline_parallel_size > 1:
-        assert s.pipeline_parallel_size <= MAX_AUTO_PIPELINE
-        single = ModelSpec(**{**spec.model_dump(mode="json", exclude_none=True), "backend": "kserve"})
-        with pytest.raises(SizingError):
-            size_model(single)
+    s = size_model(spec)
+    assert 1 < s.pipeline_parallel_size <= MAX_AUTO_PIPELINE and s.backend is Backend.RAYSERVICE
+    single = ModelSpec(**{**spec.model_dump(mode="json", exclude_none=True), "backend": "kserve"})
+    with pytest.raises(SizingError) as info:
+        size_model(single)
+    assert info.value.field == "model" and "rayservice" in info.value.message
 
 
+@reaches("streamed from s3", "downloaded from the hub")
+@example("llama-3.2-1b", "llama-3.1-405b", "s3://weights/")
+@example("deepseek-v3", "qwen2.5-7b", "org/")
 @given(st.sampled_from(ARCHS), st.sampled_from(ARCHS), st.sampled_from(["s3://weights/", "org/"]))
-def test_the_probe_budget_grows_with_model_size(a, b, source):
+def test_the_probe_budget_grows_with_model_size(branch, a, b, source):
+    branch("streamed from s3" if source.startswith("s3") else "downloaded from the hub")
     small, large = sorted((ARCHITECTURES[a], ARCHITECTURES[b]), key=lambda x: x.params_b)
 
     def budget(arch):
@@ -199,12 +300,16 @@ def test_known_choices():
     assert (big.instance_type, big.tensor_parallel_size, big.pipeline_parallel_size) == ("p5.48xlarge", 8, 2)
 
 
+@reaches("scales to zero", "keeps replicas")
+@example(0, 2, 1)
+@example(3, 1, 0)
 @given(
     st.integers(min_value=0, max_value=5),
     st.integers(min_value=1, max_value=8),
     st.integers(min_value=0, max_value=3),
 )
-def test_cost_scales_with_replicas_and_headroom(lo, extra, headroom):
+def test_cost_scales_with_replicas_and_headroom(branch, lo, extra, headroom):
+    branch("scales to zero" if lo == 0 else "keeps replicas")
     hi = lo + extra
     auto = {"min_replicas": lo, "max_replicas": hi, "scale_to_zero": lo == 0}
     s = size_model(ModelSpec(name="m", model="s3://weights/llama-3.1-8b", instance_type="g6e.xlarge", autoscaling=auto,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gpu_platform.resolve import resolve
 from gpu_platform.spec import SpecError, validate_spec
 from gpu_platform.spec.fallback import ChainSpec, FallbackSpec, Provider, find_cycle
+from branches import reaches
 
 OPENAI = {"providers": {"openai": {}}, "external_models": [{"name": "gpt", "provider": "openai", "model": "gpt-4o-mini"}]}
 
@@ -114,13 +115,18 @@ def test_external_name_clashing_with_a_self_hosted_model():
 groups = st.sampled_from(list("abcdefg"))
 
 
+@reaches("cycle", "acyclic")
+@example([("a", ["b", "c"]), ("b", ["c"])])
+@example([("a", ["a"])])  # a chain naming itself is dropped below: no cycle
+@example([("a", ["b"]), ("b", ["a"])])
+@example([("a", ["b"]), ("b", ["c"]), ("c", ["b"])])  # reached from a, the cycle is b -> c -> b
 @given(st.lists(st.tuples(groups, st.lists(groups, max_size=3, unique=True)), max_size=7, unique_by=lambda t: t[0]))
-def test_find_cycle_agrees_with_reachability(edges):
+def test_find_cycle_agrees_with_reachability(branch, edges):
     chains = [ChainSpec.model_construct(group=g, fallbacks=[t for t in fs if t != g], context_window_fallbacks=[])
               for g, fs in edges]
     graph = {c.group: c.fallbacks for c in chains}
 
-    def reaches(src, dst):
+    def leads_to(src, dst):
         seen, todo = set(), list(graph.get(src, []))
         while todo:
             n = todo.pop()
@@ -131,7 +137,8 @@ def test_find_cycle_agrees_with_reachability(edges):
                 todo += graph.get(n, [])
         return False
 
-    has_cycle = any(reaches(g, g) for g in graph)
+    has_cycle = any(leads_to(g, g) for g in graph)
+    branch("cycle" if has_cycle else "acyclic")
     found = find_cycle(chains)
     assert (found is not None) == has_cycle
     if found:

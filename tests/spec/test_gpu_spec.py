@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gpu_platform.resolve import resolve
 from gpu_platform.catalog.gpus import GPU_CLASSES
 from gpu_platform.spec import GpuClassName, GpuNodePoolSpec, PlatformSpec, SpecError, validate_spec
 from gpu_platform.spec.gpu import PoolCapacity
+from branches import reaches
 
 BASE = {"environment": "dev", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
 
@@ -124,36 +125,65 @@ def test_prod_accepts_pinned_on_demand_fallback_and_dev_allows_spot_and_latest()
     resolve(platform("staging", node_pools=[pool(capacity="spot")])).spec
 
 
+@reaches("accepted", "refused")
+@example(0)
+@example(1)
+@example(48)
+@example(49)
 @given(st.integers(min_value=-100, max_value=100))
-def test_time_slicing_replicas_valid_iff_between_1_and_48(replicas):
+def test_time_slicing_replicas_valid_iff_between_1_and_48(branch, replicas):
     doc = platform(node_pools=[pool(time_slicing={"replicas": replicas})])
     if 1 <= replicas <= 48:
+        branch("accepted")
         spec = resolve(doc).spec
         assert spec.gpu.node_pools[0].time_slicing.replicas == replicas
     else:
+        branch("refused")
         assert "gpu.node_pools[0].time_slicing.replicas" in problems(doc)
 
 
+# GPUs per instance type of each class, from the EC2 instance type pages: G6 (L4), G5 (A10G) and G6e (L40S) come
+# with 1, 4 or 8; P4d, P4de, P5e/P5en and P6-B200 with 8; P5 with 1 (p5.4xlarge) or 8.
+GPUS_PER_INSTANCE = {"l4": [1, 4, 8], "a10g": [1, 4, 8], "l40s": [1, 4, 8], "a100": [8], "a100-80gb": [8],
+                     "h100": [1, 8], "h200": [8], "b200": [8]}
+
+
+@reaches("allowed", "min above max", "no instance in bounds")
+@example("l4", 1, 4)
+@example("l4", 8, 4)
+@example("h100", 2, 4)  # P5 has 1 or 8: nothing in between
+@example("a100", None, 4)
 @given(
     st.sampled_from(sorted(GPU_CLASSES)),
     st.one_of(st.none(), st.sampled_from([1, 2, 4, 8])),
     st.one_of(st.none(), st.sampled_from([1, 2, 4, 8])),
 )
-def test_allowed_instance_types_respect_gpu_bounds(cls, lo, hi):
+def test_allowed_instance_types_respect_gpu_bounds(branch, cls, lo, hi):
     doc = pool(gpu_class=cls, min_gpus_per_node=lo, max_gpus_per_node=hi, limits={"gpus": 64})
-    try:
-        p = GpuNodePoolSpec.model_validate(doc)
-    except Exception:
-        counts = [i.gpus for i in GPU_CLASSES[cls].instances]
-        assert (lo is not None and hi is not None and lo > hi) or not [
-            c for c in counts if (lo is None or c >= lo) and (hi is None or c <= hi)
-        ]
+    counts = GPUS_PER_INSTANCE[cls]
+    in_bounds = [c for c in counts if (lo is None or c >= lo) and (hi is None or c <= hi)]
+    if lo is not None and hi is not None and lo > hi:
+        branch("min above max")
+        with pytest.raises(SpecError) as info:
+            validate_spec(GpuNodePoolSpec, doc)
+        assert info.value.problems == [("max_gpus_per_node", f"must be ≥ min_gpus_per_node ({lo})")]
         return
+    if not in_bounds:
+        branch("no instance in bounds")
+        with pytest.raises(SpecError) as info:
+            validate_spec(GpuNodePoolSpec, doc)
+        [(field, message)] = info.value.problems
+        assert field == ("max_gpus_per_node" if hi is not None else "min_gpus_per_node")
+        assert f"leaves no {cls} instance type (GPU counts offered: {counts})" in message
+        return
+    branch("allowed")
+    p = GpuNodePoolSpec.model_validate(doc)
     by_name = {i.name: i for i in GPU_CLASSES[cls].instances}
     allowed = p.allowed_instance_types()
     assert allowed
     for name in allowed:
         assert (lo is None or by_name[name].gpus >= lo) and (hi is None or by_name[name].gpus <= hi)
+    assert sorted({by_name[name].gpus for name in allowed}) == in_bounds
 
 
 # H100 80GB MIG profiles: (compute slices of 7, memory slices of 8) each instance takes (NVIDIA MIG User Guide,
@@ -166,17 +196,24 @@ def test_the_h100_mig_profiles_are_nvidias():
     assert set(GPU_CLASSES["h100"].mig_profiles) == set(H100_MIG_SLICES)
 
 
+@reaches("fits", "too many compute slices", "too many memory slices")
+@example({"7g.80gb": 1})
+@example({"3g.40gb": 1, "4g.40gb": 1})
+@example({"7g.80gb": 2})
+@example({"1g.20gb": 5})  # 5 of 7 compute slices but 10 of 8 memory slices
 @given(st.dictionaries(st.sampled_from(sorted(H100_MIG_SLICES)), st.integers(1, 7), min_size=1, max_size=3))
-def test_mig_layouts_accepted_only_when_they_fit_one_gpu(profiles):
+def test_mig_layouts_accepted_only_when_they_fit_one_gpu(branch, profiles):
     doc = platform(node_pools=[pool(gpu_class="h100", mig={"strategy": "mixed", "profiles": profiles})])
     compute = sum(H100_MIG_SLICES[p][0] * n for p, n in profiles.items())
     memory = sum(H100_MIG_SLICES[p][1] * n for p, n in profiles.items())
     if compute <= 7 and memory <= 8:
+        branch("fits")
         resolve(doc).spec
-    else:
-        found = problems(doc)
-        assert list(found) == ["gpu.node_pools[0].mig.profiles"], found
-        assert f"needs {compute}/7 compute and {memory}/8 memory slices" in found["gpu.node_pools[0].mig.profiles"]
+        return
+    branch("too many compute slices" if compute > 7 else "too many memory slices")
+    found = problems(doc)
+    assert list(found) == ["gpu.node_pools[0].mig.profiles"], found
+    assert f"needs {compute}/7 compute and {memory}/8 memory slices" in found["gpu.node_pools[0].mig.profiles"]
 
 
 # --------------------------------------------------------------------------------------------- reservations

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gpu_platform.resolve import resolve
 from gpu_platform.spec import PlatformSpec, SpecError, validate_spec
 from gpu_platform.spec.model import ModelSpec
+from branches import reaches
 
 BASE = {"environment": "dev", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
 QWEN = {"name": "qwen", "model": "Qwen/Qwen2.5-7B-Instruct"}
@@ -44,12 +45,18 @@ def test_every_field_is_documented():
             assert field.description, f"{cls.__name__}.{name} has no docstring"
 
 
+@reaches("refused", "accepted")
+@example(3, 2)
+@example(2, 2)
+@example(0, 1)
 @given(st.integers(min_value=0, max_value=100), st.integers(min_value=1, max_value=100))
-def test_min_never_exceeds_max_replicas(lo, hi):
+def test_min_never_exceeds_max_replicas(branch, lo, hi):
     data = {**QWEN, "autoscaling": {"min_replicas": lo, "max_replicas": hi, "scale_to_zero": lo == 0}}
     if lo > hi:
+        branch("refused")
         assert problems(data) == {"autoscaling.max_replicas": f"must be ≥ min_replicas ({lo})"}
     else:
+        branch("accepted")
         m = ModelSpec(**data)
         assert m.autoscaling.min_replicas <= m.autoscaling.max_replicas
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gpu_platform.resolve import resolve
 from gpu_platform.spec import OperatorsSpec, PlatformSpec, SpecError, validate_spec
 from gpu_platform.spec._base import FieldError
+from branches import reaches
 
 BASE = {"environment": "staging", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
 
@@ -150,11 +151,19 @@ def test_grafana_admin_secret_is_a_secret_name():
     assert path == "operators.monitoring.grafana.admin_existing_secret"
 
 
+@reaches("s", "m", "h", "d", "w", "y")
+@example(number=1, unit="s")
+@example(number=90, unit="m")
+@example(number=12, unit="h")
+@example(number=15, unit="d")
+@example(number=2, unit="w")
+@example(number=999, unit="y")
 @given(
     number=st.integers(min_value=1, max_value=999),
     unit=st.sampled_from(["s", "m", "h", "d", "w", "y"]),
 )
-def test_any_prometheus_duration_is_accepted(number, unit):
+def test_any_prometheus_duration_is_accepted(branch, number, unit):
+    branch(unit)
     spec = OperatorsSpec.model_validate({"monitoring": {"prometheus": {"retention": f"{number}{unit}"}}})
     assert spec.monitoring.prometheus.retention == f"{number}{unit}"
 

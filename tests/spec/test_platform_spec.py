@@ -5,11 +5,12 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gpu_platform.resolve import resolve
 from gpu_platform.spec import PlatformSpec, SpecError, validate_spec
+from branches import reaches
 
 BASE = {"environment": "dev", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
 
@@ -94,27 +95,46 @@ def test_missing_required_fields_are_named():
     assert found["cluster"] == "required field is missing"
 
 
+@reaches("ordered", "min above max", "desired outside min..max")
+@example(min_size=1, desired=2, max_size=3)
+@example(min_size=3, desired=2, max_size=1)
+@example(min_size=2, desired=1, max_size=3)
+@example(min_size=1, desired=3, max_size=2)
 @given(
     min_size=st.integers(1, 10), desired=st.integers(1, 10), max_size=st.integers(1, 10)
 )
-def test_system_node_sizes_accepted_iff_ordered(min_size, desired, max_size):
+def test_system_node_sizes_accepted_iff_ordered(branch, min_size, desired, max_size):
     doc = merged(system_nodes={"min_size": min_size, "desired_size": desired, "max_size": max_size})
     ok = min_size <= desired <= max_size
     if ok:
+        branch("ordered")
         assert resolve(doc).spec.system_nodes.desired_size == desired
+    elif min_size > max_size:
+        branch("min above max")
+        assert problems(doc) == {"system_nodes.max_size": f"must be ≥ min_size ({min_size})"}
     else:
-        with pytest.raises(SpecError):
-            resolve(doc).spec
+        branch("desired outside min..max")
+        assert problems(doc) == {
+            "system_nodes.desired_size": f"must be between min_size ({min_size}) and max_size ({max_size})"
+        }
 
 
+@reaches("/16 to /20", "larger than /16", "smaller than /20")
+@example(prefix=15, third=0)
+@example(prefix=16, third=0)
+@example(prefix=20, third=7)
+@example(prefix=21, third=7)
 @given(prefix=st.integers(8, 28), third=st.integers(0, 255))
-def test_vpc_cidr_prefix_range(prefix, third):
+def test_vpc_cidr_prefix_range(branch, prefix, third):
     net = ipaddress.ip_network(f"10.{third}.0.0/{prefix}", strict=False)
     doc = merged(network={"vpc_cidr": str(net)})
     if 16 <= prefix <= 20:
+        branch("/16 to /20")
         assert resolve(doc).spec.network.vpc_cidr == str(net)
     else:
+        branch("larger than /16" if prefix < 16 else "smaller than /20")
         assert "network.vpc_cidr" in problems(doc)
+        assert f"between /16 and /20 to leave room for pod IPs (got /{prefix})" in problems(doc)["network.vpc_cidr"]
 
 
 def test_every_field_is_documented():
