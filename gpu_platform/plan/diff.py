@@ -171,6 +171,12 @@ def _identity(r: PlanResource) -> tuple[str, str]:
     return r.type, f"{ns}/{name}"
 
 
+def _differs(a: Any, b: Any) -> bool:
+    """Leaf inequality as the providers see it: Python's ``1 == True`` and ``0 == False`` would hide a change from
+    ``replicas: 1`` to ``true``, which every provider sends as a different value."""
+    return a != b or isinstance(a, bool) != isinstance(b, bool)
+
+
 def compare_plans(old: Plan, new: Plan) -> list:
     """(added, removed, changed, moves) between two plans, keyed by URN."""
     before = {r.urn: r for r in old.resources if r.type != "pulumi:pulumi:Stack"}
@@ -184,7 +190,7 @@ def compare_plans(old: Plan, new: Plan) -> list:
         props = [
             PropertyChange(p, fa.get(p, _MISSING), fb.get(p, _MISSING))
             for p in sorted(fa.keys() | fb.keys())
-            if fa.get(p, _MISSING) != fb.get(p, _MISSING)
+            if _differs(fa.get(p, _MISSING), fb.get(p, _MISSING))
         ]
         provider_changed = a.provider != b.provider
         if props or provider_changed:
