@@ -9,9 +9,15 @@ messages/capacityreservationinterruption/parser.go), /root/go/pkg/mod/sigs.k8s.i
 
 from __future__ import annotations
 
+import json
+import re
+
+import yaml
+
 from gpu_platform.render import karpenter as rk
 from gpu_platform.spec import PlatformSpec, validate_spec
-from support import UPSTREAM, assert_helm_values_known, assert_valid_crd, chart_values, requires_upstream
+from support import (UPSTREAM, assert_helm_values_known, assert_valid_crd, chart_values, crd_schema,
+                     go_module_file, requires_upstream)
 
 BASE = {"environment": "dev", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
 ODCR = {"id": "cr-0123456789abcdef0", "instance_type": "p5.48xlarge", "instance_count": 2}
@@ -39,8 +45,25 @@ def pools_of(name: str) -> dict[str, dict]:
     return {o["metadata"]["name"]: o for o in rk.gpu_node_pools(RESERVED, pool)}
 
 
+# Karpenter's well-known label, spelled as upstream spells it: the only `karpenter.sh` key the NodePool CRD's CEL rules
+# admit in requirements besides karpenter.sh/nodepool (facts.md; karpenter.sh_v1_NodePool.json).
+CAPACITY_TYPE = "karpenter.sh/capacity-type"
+
+
 def capacity(obj: dict) -> list[str]:
-    return next(r for r in obj["spec"]["template"]["spec"]["requirements"] if r["key"] == rk.CAPACITY_TYPE)["values"]
+    return next(r for r in obj["spec"]["template"]["spec"]["requirements"] if r["key"] == CAPACITY_TYPE)["values"]
+
+
+def weights(*pools: str, spec: PlatformSpec = RESERVED) -> dict[str, object]:
+    out = {}
+    for pool in (p for p in spec.gpu.node_pools if p.name in pools):
+        out |= {o["metadata"]["name"]: o["spec"].get("weight") for o in rk.gpu_node_pools(spec, pool)}
+    return out
+
+
+@requires_upstream
+def test_the_capacity_type_key_is_the_one_the_nodepool_crd_admits():
+    assert f'\\"{CAPACITY_TYPE}\\"' in json.dumps(crd_schema("karpenter.sh/v1", "NodePool"))
 
 
 @requires_upstream
@@ -56,12 +79,14 @@ def test_reserved_first_pools_are_weighted_pairs_preferring_the_reservation():
     h100 = pools_of("h100")
     assert list(h100) == ["h100-reserved", "h100-on-demand"]
     assert capacity(h100["h100-reserved"]) == ["reserved"] and capacity(h100["h100-on-demand"]) == ["on-demand"]
-    assert h100["h100-reserved"]["spec"]["weight"] > h100["h100-on-demand"]["spec"]["weight"]
     l40s = pools_of("l40s")
     assert [capacity(o) for o in l40s.values()] == [["reserved"], ["spot"]]
-    assert l40s["l40s-reserved"]["spec"]["weight"] > l40s["l40s-spot"]["spec"]["weight"]
-    # reserved also outranks the spot NodePool of a spot_with_on_demand_fallback pool
-    assert rk.RESERVED_WEIGHT > rk.SPOT_WEIGHT > rk.ON_DEMAND_WEIGHT
+    # Karpenter tries NodePools from the highest weight (1..100, facts.md) down. By hand: reservations are paid
+    # whether used or not, so 100 (the maximum); spot, the cheapest unpaid capacity, 50; on-demand, the fallback, 10.
+    # One ladder for every pool, so a reservation also outranks the spot NodePool of a spot-first pool (l4).
+    assert weights("h100", "l40s", "l4") == {"h100-reserved": 100, "h100-on-demand": 10,
+                                             "l40s-reserved": 100, "l40s-spot": 50, "l4-spot": 50, "l4-on-demand": 10}
+    # A lone NodePool competes with no sibling: no weight (Karpenter's default).
     a100 = pools_of("a100")
     assert list(a100) == ["a100-reserved"] and "weight" not in a100["a100-reserved"]["spec"]
 
@@ -126,4 +151,36 @@ def test_iam_and_interruption_already_cover_reservations():
     assert set(launch["Action"]) == {"ec2:RunInstances", "ec2:CreateFleet"}
     reads = next(s for s in policies["resource-discovery"]["Statement"] if s["Sid"] == "AllowRegionalReadActions")
     assert "ec2:DescribeCapacityReservations" in reads["Action"]
-    assert ("aws.ec2", "EC2 Capacity Reservation Instance Interruption Warning") in rk.INTERRUPTION_EVENTS.values()
+
+
+class _CloudFormation(yaml.SafeLoader):
+    """Reads CloudFormation's short-form intrinsics (`!GetAtt`, `!Sub` …) as plain values."""
+
+
+_CloudFormation.add_multi_constructor("!", lambda loader, tag, node: None)
+
+PARSERS = ("scheduledchange", "spotinterruption", "rebalancerecommendation", "statechange",
+           "capacityreservationinterruption")
+
+
+def _go_returns(text: str, method: str) -> str:
+    return re.search(rf"func \(p Parser\) {method}\(\) string {{\s*return \"([^\"]+)\"", text).group(1)
+
+
+@requires_upstream
+def test_eventbridge_rules_forward_every_event_karpenter_parses():
+    """The rules the reference CloudFormation v1.14 creates, and the (source, detail-type) each of Karpenter's
+    interruption parsers accepts (v1.14.1 pkg/controllers/interruption/messages/*/parser.go): the same five."""
+    cfn = yaml.load((UPSTREAM / "karpenter-cloudformation.v1.14.yaml").read_text(), Loader=_CloudFormation)
+    rules = {(r["Properties"]["EventPattern"]["source"][0], r["Properties"]["EventPattern"]["detail-type"][0])
+             for r in cfn["Resources"].values() if r["Type"] == "AWS::Events::Rule"}
+    parsed = set()
+    for name in PARSERS:
+        go = go_module_file("github.com/aws/karpenter-provider-aws", "v1.14.1",
+                            f"pkg/controllers/interruption/messages/{name}/parser.go").read_text()
+        parsed.add((_go_returns(go, "Source"), _go_returns(go, "DetailType")))
+    assert rules == parsed and len(rules) == 5
+    patterns = [json.loads(p) for p in rk.interruption_event_patterns().values()]
+    assert all(set(p) == {"source", "detail-type"} for p in patterns)
+    rendered = [(p["source"][0], p["detail-type"][0]) for p in patterns if len(p["source"]) == len(p["detail-type"]) == 1]
+    assert sorted(rendered) == sorted(rules)

@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gpu_platform.catalog.versions import CHARTS
-from gpu_platform.render.labels import GPU_RESOURCE, MONITORING_NAMESPACE, NODE_ROLE_LABEL, PROMETHEUS_RELEASE, SYSTEM_ROLE
+from gpu_platform.render import karpenter as rk
+from gpu_platform.render.cluster import system_node_group_args
+from gpu_platform.render.labels import MONITORING_NAMESPACE, PROMETHEUS_RELEASE
 from gpu_platform.render.operators import (
     FREE_FORM_VALUES,
     GRAFANA_DASHBOARD_LABEL,
@@ -22,7 +24,7 @@ from gpu_platform.render.operators import (
 from gpu_platform.spec import PlatformSpec, validate_spec
 from gpu_platform.spec.platform import Environment
 from branches import reaches
-from support import UPSTREAM, assert_helm_values_known, chart_values, requires_upstream
+from support import UPSTREAM, assert_helm_values_known, chart_values, requires_upstream, selects
 
 BASE = {"environment": "staging", "region": "us-west-2", "cluster": {"name": "gpu-test"}}
 
@@ -241,20 +243,42 @@ def _at(values: dict[str, Any], path: str) -> dict[str, Any]:
     return node
 
 
+# The labels every node carries that a controller's nodeSelector might also name (kubelet's well-known labels).
+WELL_KNOWN = {"kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}
+
+
+def karpenter_node_labels(spec: PlatformSpec) -> dict[str, dict[str, str]]:
+    """Template labels of every NodePool Karpenter may launch for ``spec``, with one GPU pool added so GPU nodes
+    are among them."""
+    with_gpu = validate_spec(PlatformSpec, {**spec.model_dump(mode="json", exclude_none=True),
+                                            "gpu": {"node_pools": [{"name": "l40s", "gpu_class": "l40s"}]}})
+    pools = [o for p in with_gpu.gpu.node_pools for o in rk.gpu_node_pools(with_gpu, p)] + rk.cpu_node_pools(with_gpu)
+    assert {p["metadata"]["name"] for p in pools} >= {"cpu-spot", "cpu-on-demand"} and len(pools) > 2
+    return {p["metadata"]["name"]: {**p["spec"]["template"]["metadata"]["labels"], **WELL_KNOWN} for p in pools}
+
+
 @pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
 def test_controllers_land_on_system_nodes_and_tolerate_nothing_gpu(environment):
-    by_key = releases(spec_of({"keda": {"http_addon": True}}, environment))
+    """Controllers run on the managed system node group, never on nodes Karpenter provisions: Karpenter removes
+    those when it consolidates, and a controller on a GPU node would hold it up (or sit on costly capacity)."""
+    spec = spec_of({"keda": {"http_addon": True}}, environment)
+    by_key = releases(spec)
+    system = {**system_node_group_args(spec)["labels"], **WELL_KNOWN}
+    karpenter = karpenter_node_labels(spec)
     assert set(by_key) == set(PLACEMENT_PATHS)
     for key, paths in PLACEMENT_PATHS.items():
         for path in paths:
             section = _at(by_key[key].values, path)
-            assert section["nodeSelector"] == {NODE_ROLE_LABEL: SYSTEM_ROLE}, f"{key}:{path}"
+            assert section["nodeSelector"], f"{key}:{path} has no nodeSelector"
             assert section["tolerations"] == [], f"{key}:{path}"
         for where, value in _walk(by_key[key].values):
             if where.endswith("tolerations"):
-                assert GPU_RESOURCE not in json.dumps(value), f"{key}:{where} tolerates GPU nodes"
+                # nvidia.com/gpu: the taint GPU nodes carry for the device plugin (facts.md, default tolerations).
+                assert "nvidia.com/gpu" not in json.dumps(value), f"{key}:{where} tolerates GPU nodes"
             if where.endswith("nodeSelector"):
-                assert value == {NODE_ROLE_LABEL: SYSTEM_ROLE}, f"{key}:{where}"
+                assert value and selects(value, system), f"{key}:{where} misses the system nodes"
+                landing = [name for name, labels in karpenter.items() if selects(value, labels)]
+                assert landing == [], f"{key}:{where} also selects Karpenter pools {landing}"
 
 
 def test_kserve_standard_mode_pinned_version_no_istio_no_ingress():

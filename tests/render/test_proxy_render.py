@@ -3,7 +3,9 @@ Kubernetes objects, the Bedrock policy scope, and the scale-to-zero wake-up trig
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 
 import promql_parser
 import pytest
@@ -11,13 +13,12 @@ import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from gpu_platform.catalog.versions import image
 from gpu_platform.render import proxy as rp
 from gpu_platform.render.labels import PROMETHEUS_URL, PROXY_NAMESPACE
 from gpu_platform.render.proxy import ProxyTarget
 from gpu_platform.spec.fallback import FallbackSpec
 from branches import reaches
-from support import assert_valid_builtin, assert_valid_crd, requires_upstream
+from support import REPO, UPSTREAM, assert_valid_builtin, assert_valid_crd, requires_upstream
 
 # facts.md (LiteLLM 1.109.1): router_settings keys are the Router constructor's arguments.
 ROUTER_KEYS = {
@@ -174,11 +175,40 @@ def test_service_monitor_passes_the_crd_schema():
     assert_valid_crd(by_kind(objects())["ServiceMonitor"])
 
 
+def integration_litellm_version() -> str:
+    """The LiteLLM the integration tests install and run the rendered config against (litellm_env.py)."""
+    tree = ast.parse((REPO / "tests" / "integration" / "litellm_env.py").read_text())
+    [version] = [n.value.value for n in tree.body if isinstance(n, ast.Assign)
+                 and [t.id for t in n.targets if isinstance(t, ast.Name)] == ["LITELLM_VERSION"]]
+    return version
+
+
+def assert_pinned_litellm_image(ref: str) -> None:
+    """Pinned to the LiteLLM the config is tested against: an exact `v<version>` (or `<version>`) tag, optionally
+    with a digest; never `latest` or a moving `main-*` tag."""
+    version = integration_litellm_version()
+    m = re.fullmatch(r"(?P<repo>[a-z0-9./_-]+):(?P<tag>[A-Za-z0-9._-]+)(@sha256:[0-9a-f]{64})?", ref)
+    assert m, f"{ref} is not <repository>:<tag>[@sha256:<digest>]"
+    assert m["repo"].rsplit("/", 1)[-1].startswith("litellm"), ref
+    assert m["tag"] in (f"v{version}", version), f"{ref} is not LiteLLM {version}"
+
+
+@requires_upstream
+def test_the_litellm_pin_is_the_version_whose_config_facts_were_read():
+    assert integration_litellm_version() == "1.109.1"
+    assert "## LiteLLM proxy 1.109.1" in (UPSTREAM / "facts.md").read_text()
+    for bad in ("ghcr.io/berriai/litellm:latest", "ghcr.io/berriai/litellm:main-v1.109.1",
+                "ghcr.io/berriai/litellm-non_root:v1.108.0", "ghcr.io/berriai/litellm-non_root"):
+        with pytest.raises(AssertionError):
+            assert_pinned_litellm_image(bad)
+    assert_pinned_litellm_image("ghcr.io/berriai/litellm-non_root:v1.109.1@sha256:" + "0" * 64)
+
+
 def test_deployment_is_pinned_probed_hardened_and_offline_at_start():
     dep = by_kind(objects())["Deployment"]
     pod = dep["spec"]["template"]["spec"]
     [c] = pod["containers"]
-    assert c["image"] == image("litellm").ref and not c["image"].endswith(":latest")
+    assert_pinned_litellm_image(c["image"])
     assert c["livenessProbe"]["httpGet"]["path"] == "/health/liveliness"
     assert c["readinessProbe"]["httpGet"]["path"] == "/health/readiness"
     env = {e["name"]: e for e in c["env"]}
@@ -216,12 +246,51 @@ def test_prod_is_highly_available_and_dev_is_small():
 
 def test_config_map_holds_the_config_and_a_change_rolls_the_pods():
     a = by_kind(objects())
-    assert yaml.safe_load(a["ConfigMap"]["data"]["config.yaml"]) == rp.litellm_config(full_spec(), TARGETS, region="us-west-2")
     b = by_kind(objects(full_spec(router={"timeout_s": 61})))
     key = "gpu-platform.io/config-sha256"
     assert a["Deployment"]["spec"]["template"]["metadata"]["annotations"][key] != \
         b["Deployment"]["spec"]["template"]["metadata"]["annotations"][key]
     assert a["Secret"]["stringData"] == {"LITELLM_MASTER_KEY": "[secret]", "OPENAI_API_KEY": "[secret]"}
+
+
+def test_config_map_holds_what_litellm_reads():
+    """Read back as LiteLLM 1.109.1 reads config.yaml (facts.md): the model groups and where each is served, the
+    router's fallback chains, and keys only by `os.environ/<NAME>` reference to the pod's Secret-backed env."""
+    # The component refuses to deploy without a key for every API-key provider in use: give all of them.
+    keys = ("LITELLM_MASTER_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENROUTER_API_KEY")
+    objs = by_kind(rp.proxy_objects(full_spec(), TARGETS, region="us-west-2", production=True,
+                                    secret_values={k: "[secret]" for k in keys}))
+    config = yaml.safe_load(objs["ConfigMap"]["data"]["config.yaml"])
+    assert set(config) <= {"model_list", "litellm_settings", "router_settings", "general_settings",
+                           "environment_variables"}
+    served = {m["model_name"]: m["litellm_params"] for m in config["model_list"]}
+    assert {name: (p["model"], p.get("api_base"), p.get("api_key"), p.get("aws_region_name"))
+            for name, p in served.items()} == {
+        "llama": ("hosted_vllm/meta-llama/Llama-3.1-8B-Instruct", "http://llama.models.svc.cluster.local:8000/v1",
+                  None, None),
+        "qwen": ("hosted_vllm/Qwen/Qwen2.5-7B-Instruct", "http://qwen.models.svc.cluster.local:8000/v1", None, None),
+        "gpt": ("openai/gpt-4o-mini", None, "os.environ/OPENAI_API_KEY", None),
+        "claude": ("anthropic/claude-3-5-haiku-latest", "https://egress.example.com/anthropic",
+                   "os.environ/ANTHROPIC_API_KEY", None),
+        "or-llama": ("openrouter/meta-llama/llama-3.1-70b-instruct", None, "os.environ/OPENROUTER_API_KEY", None),
+        "br-claude": ("bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0", None, None, "us-east-1"),
+        "br-titan": ("bedrock/amazon.titan-text-premier-v1:0", None, None, "us-east-1"),
+    }
+    assert served["gpt"]["timeout"] == 60  # the model's own timeout_s
+    info = {m["model_name"]: m.get("model_info", {}).get("max_input_tokens") for m in config["model_list"]}
+    assert (info["llama"], info["gpt"], info["qwen"]) == (8192, 128000, None)  # what context-window fallback reads
+    router = config["router_settings"]
+    assert set(router) <= ROUTER_KEYS  # anything else is dropped with only a warning
+    assert router["fallbacks"] == [{"llama": ["br-claude", "gpt"]}, {"qwen": ["claude", "or-llama"]}]
+    assert router["context_window_fallbacks"] == [{"llama": ["gpt"]}]
+    assert config["general_settings"]["master_key"] == "os.environ/LITELLM_MASTER_KEY"
+    assert set(config["general_settings"]) <= GENERAL_KEYS
+    assert config["litellm_settings"]["callbacks"] == ["prometheus"]
+    # Every referenced variable is in the container's env, from the credentials Secret.
+    [c] = objs["Deployment"]["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in c["env"]}
+    for name in keys:
+        assert env[name]["valueFrom"]["secretKeyRef"] == {"name": "litellm-credentials", "key": name}
 
 
 def test_secret_env_names_follow_the_providers_in_use():
