@@ -205,3 +205,50 @@ def test_worker_group_bounds_and_labels_follow_kuberay_defaults(group, bounds, l
         {"app": "big", "ray.io/node-type": "head", "ray.io/group": "headgroup"}, "kuberay")
     assert (worker.path, (worker.min_replicas, worker.max_replicas), worker.labels, worker.operator) == (
         "spec.workerGroupSpecs[0].template.spec", bounds, labels, "kuberay")
+
+
+# ------------------------------------------------------------------------------------------------ PDB selectors
+WORKER_LABELS = "{'app': 'big', 'ray.io/node-type': 'worker', 'ray.io/group': 'gpu'}"
+
+
+def two_spread_workers() -> PlanResource:
+    template = gpu_pod()
+    template["spec"]["topologySpreadConstraints"] = SPREAD
+    return ray("RayService", workers=[worker_group(template, minReplicas=2, maxReplicas=2)])
+
+
+def expr(key: str, op: str, *values: str) -> dict[str, Any]:
+    return {"key": key, "operator": op, **({"values": list(values)} if values else {})}
+
+
+@pytest.mark.parametrize("selector, selects", [
+    ({}, False),  # an empty selector matches every pod in the namespace: never a workload's own budget
+    ({"matchExpressions": [expr("ray.io/group", "In", "gpu", "cpu")]}, True),
+    ({"matchExpressions": [expr("ray.io/group", "In", "cpu")]}, False),
+    ({"matchExpressions": [expr("ray.io/group", "NotIn", "cpu")]}, True),
+    ({"matchExpressions": [expr("ray.io/group", "NotIn", "gpu")]}, False),
+    ({"matchExpressions": [expr("ray.io/node-type", "Exists")]}, True),
+    ({"matchExpressions": [expr("gpu-platform.io/model", "Exists")]}, False),
+    ({"matchExpressions": [expr("gpu-platform.io/model", "DoesNotExist")]}, True),
+    ({"matchExpressions": [expr("ray.io/group", "DoesNotExist")]}, False),
+    ({"matchLabels": {"app": "big"}, "matchExpressions": [expr("ray.io/node-type", "In", "head")]}, False),
+    # ray.io/cluster carries the RayCluster name KubeRay generates: any value may match, the other keys must.
+    ({"matchLabels": {"ray.io/cluster": "big-x7k2p", "ray.io/group": "gpu"}}, True),
+    ({"matchLabels": {"ray.io/cluster": "big-x7k2p", "ray.io/group": "cpu"}}, False),
+    ({"matchExpressions": [expr("ray.io/cluster", "In", "big-x7k2p"), expr("ray.io/group", "In", "gpu")]}, True),
+    ({"matchExpressions": [expr("ray.io/cluster", "In", "big-x7k2p"), expr("ray.io/group", "In", "cpu")]}, False),
+])
+def test_a_pdb_covers_a_worker_group_only_if_its_selector_matches_the_pods(selector, selects):
+    found = run_checks([*base(), two_spread_workers(), pdb({"minAvailable": 1}, selector)])
+    expected = [] if selects else [(
+        "pdb",
+        "spec.rayClusterConfig.workerGroupSpecs[0].template.spec: 2+ replicas and no PodDisruptionBudget in "
+        f"namespace models selects labels {WORKER_LABELS}",
+    )]
+    assert [(v.rule, v.message) for v in found] == expected
+
+
+def test_a_pdb_in_another_namespace_does_not_cover_the_workers():
+    other = pdb({"minAvailable": 1}, {"matchLabels": {"ray.io/group": "gpu"}})
+    other.inputs["metadata"]["namespace"] = "other"
+    assert [v.rule for v in run_checks([*base(), two_spread_workers(), other])] == ["pdb"]
