@@ -6,13 +6,14 @@ from __future__ import annotations
 import runpy
 import sys
 import types
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import yaml
 
+from gpu_platform.plan import PlanResource
 from gpu_platform.policy import RULES
 from gpu_platform.policy.pack import pack_rules, plain, plan_resources, stack_validator
 
@@ -95,3 +96,69 @@ def test_pack_manifest_and_pinned_requirements():
 @pytest.mark.parametrize("rule", pack_rules(), ids=lambda r: r.id)
 def test_every_pack_rule_has_a_description(rule):
     assert len(rule.description) > 40 and rule.applies_to
+
+
+class ListProxy(Sequence):
+    """pulumi_policy's proxy for a list: reading an unknown item raises."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def __getitem__(self, i):
+        if self.data[i] == "<unknown>":
+            raise Unknown(i)
+        return self.data[i]
+
+    def __len__(self):
+        return len(self.data)
+
+
+def test_plain_marks_unknown_list_items():
+    assert plain(Proxy({"args": ListProxy(["--model", "<unknown>", "--port"])})) == {
+        "args": ["--model", "[unknown]", "--port"]}
+
+
+def test_plain_keeps_nulls_integers_and_booleans_as_they_are():
+    out = plain(Proxy({"replicas": 2, "privileged": True, "hostNetwork": False, "sizeLimit": None, "cpu": 1.5,
+                       "gpus": 4.0}))
+    assert out == {"replicas": 2, "privileged": True, "hostNetwork": False, "sizeLimit": None, "cpu": 1.5, "gpus": 4}
+    assert out["privileged"] is True and out["hostNetwork"] is False  # rules test flags with `is True`
+    assert type(out["replicas"]) is int and type(out["gpus"]) is int
+
+
+def test_a_privileged_container_is_reported_through_the_pack():
+    deployment = policy_resource("kubernetes:apps/v1:Deployment", "llama", {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "llama", "namespace": "models"},
+        "spec": {"replicas": 1, "template": {"spec": {
+            "securityContext": {"runAsNonRoot": True},
+            "containers": [{"name": "vllm", "image": "vllm/vllm-openai:v0.33.0",
+                            "securityContext": {"privileged": True}}]}}},
+        "status": "<unknown>",
+    })
+    rule = next(r for r in RULES if r.id == "non-root")
+    reported = []
+    stack_validator(rule)(SimpleNamespace(resources=[deployment]), lambda msg, urn=None: reported.append((msg, urn)))
+    assert reported == [("Deployment models/llama (llama): spec.template.spec container 'vllm': privileged container",
+                         deployment.urn)]
+
+
+def test_plan_resources_keep_parent_and_provider_urns():
+    parent = "urn:pulumi:prod::gpu-platform::gpu-platform:index:Model::llama"
+    provider = "urn:pulumi:prod::gpu-platform::pulumi:providers:kubernetes::eks"
+    r = policy_resource("kubernetes:core/v1:Namespace", "models",
+                        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "models"}})
+    r.parent, r.provider = SimpleNamespace(urn=parent), SimpleNamespace(urn=provider)
+    assert plan_resources([r]) == [PlanResource(
+        urn=r.urn, type="kubernetes:core/v1:Namespace", name="models", parent=parent, custom=True, provider=provider,
+        dependencies=[], inputs={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "models"}},
+    )]
+
+
+@pytest.mark.parametrize("rule_id, function_name", [
+    ("pdb", "validate_pdb"),
+    ("gpu-requests-equal-limits", "validate_gpu_requests_equal_limits"),
+    ("dcgm-exporter-present", "validate_dcgm_exporter_present"),
+])
+def test_each_validator_is_named_after_its_rule(rule_id, function_name):
+    """The name tracebacks and profiles show when a pack's validation fails."""
+    assert stack_validator(next(r for r in RULES if r.id == rule_id)).__name__ == function_name
