@@ -236,6 +236,26 @@ def _kserve_templates(r: PlanResource) -> Iterator[PodTemplate]:
             )
 
 
+RAY_MAX_REPLICAS = 2**31 - 1
+"""KubeRay's default `maxReplicas` (math.MaxInt32; facts.md: RayCluster workerGroupSpecs)."""
+
+
+def _ray_worker_pods(group: dict[str, Any], autoscaled: bool) -> tuple[int, int]:
+    """The fewest and most pods of a Ray worker group, as KubeRay counts them (ray-operator
+    controllers/ray/utils/util.go, GetWorkerGroupDesiredReplicas): without the in-tree autoscaler, `replicas`
+    (default 0) clamped to [minReplicas, maxReplicas] (defaults 0 and MaxInt32); with it, the autoscaler moves the
+    count anywhere in that range. Each replica is `numOfHosts` pods; a suspended group has none."""
+    if group.get("suspend") is True:
+        return 0, 0
+    hosts = _int(group.get("numOfHosts"), 1)
+    low, high = _int(group.get("minReplicas"), 0), _int(group.get("maxReplicas"), RAY_MAX_REPLICAS)
+    if autoscaled:
+        return low * hosts, max(low, high) * hosts
+    replicas = _int(group.get("replicas"), 0)
+    desired = low if replicas < low else high if replicas > high else replicas  # KubeRay's order: min wins
+    return desired * hosts, desired * hosts
+
+
 def _ray_cluster_templates(r: PlanResource, cluster: dict[str, Any], path: str) -> Iterator[PodTemplate]:
     head = as_dict(cluster.get("headGroupSpec"))
     t = _template(
@@ -244,10 +264,10 @@ def _ray_cluster_templates(r: PlanResource, cluster: dict[str, Any], path: str) 
     )
     if t:
         yield t
+    autoscaled = cluster.get("enableInTreeAutoscaling") is True
     for i, group in enumerate(as_list(cluster.get("workerGroupSpecs"))):
         group = as_dict(group)
-        min_r = _int(group.get("minReplicas"), 0)
-        max_r = max(_int(group.get("maxReplicas"), min_r), _int(group.get("replicas"), 0), min_r)
+        min_r, max_r = _ray_worker_pods(group, autoscaled)
         t = _template(
             r, f"{path}.workerGroupSpecs[{i}].template", group.get("template"), min_r, max_r,
             {"ray.io/node-type": "worker", "ray.io/group": str(group.get("groupName", ""))}, operator="kuberay",
@@ -299,10 +319,6 @@ def pod_templates(r: PlanResource) -> list[PodTemplate]:
         return [PodTemplate(r, "spec", spec, containers, [], {}, 0, 0, operator="kserve-runtime")]
     return []
 
-
-def workloads(resources: Iterable[PlanResource]) -> Iterator[PodTemplate]:
-    for r in resources:
-        yield from pod_templates(r)
 
 
 # ------------------------------------------------------------------------------------------------ Karpenter

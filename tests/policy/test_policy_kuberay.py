@@ -72,10 +72,13 @@ def worker_group(template: dict[str, Any] | None = None, **counts: Any) -> dict[
     return {"groupName": "gpu", **counts, "template": template or gpu_pod()}
 
 
-def ray(kind: str, head: dict[str, Any] | None = None, workers: list[dict[str, Any]] | None = None) -> PlanResource:
+def ray(kind: str, head: dict[str, Any] | None = None, workers: list[dict[str, Any]] | None = None,
+        autoscaled: bool = False) -> PlanResource:
     """A RayService (the cluster under spec.rayClusterConfig) or a RayCluster (under spec) named models/big."""
     cluster = {"headGroupSpec": {"rayStartParams": {}, "template": head or cpu_pod()},
                "workerGroupSpecs": workers if workers is not None else [worker_group(minReplicas=1, maxReplicas=1)]}
+    if autoscaled:
+        cluster["enableInTreeAutoscaling"] = True
     spec = {"rayClusterConfig": cluster} if kind == "RayService" else cluster
     return k8s({"apiVersion": "ray.io/v1", "kind": kind, "metadata": {"name": "big", "namespace": "models"},
                 "spec": spec})
@@ -125,7 +128,7 @@ def test_a_gpu_head_is_one_pod_managed_by_kuberay(kind, prefix):
 
 @KINDS
 def test_an_autoscaled_worker_group_spreads_up_to_its_max_replicas(kind, prefix):
-    found = run_checks([*base(), ray(kind, workers=[worker_group(minReplicas=1, maxReplicas=4)])])
+    found = run_checks([*base(), ray(kind, workers=[worker_group(minReplicas=1, maxReplicas=4)], autoscaled=True)])
     assert [(v.rule, v.message) for v in found] == [(
         "gpu-spread",
         f"{prefix}.workerGroupSpecs[0].template.spec: up to 4 GPU replicas without topologySpreadConstraints or "
@@ -135,8 +138,9 @@ def test_an_autoscaled_worker_group_spreads_up_to_its_max_replicas(kind, prefix)
 
 @KINDS
 def test_a_fixed_size_worker_group_spreads_its_replicas(kind, prefix):
-    """No autoscaler, no bounds: KubeRay runs `replicas` pods."""
-    found = run_checks([*base(), ray(kind, workers=[worker_group(replicas=3)])])
+    """No autoscaler, no bounds: KubeRay runs `replicas` pods (a PodDisruptionBudget covers them)."""
+    found = run_checks([*base(), ray(kind, workers=[worker_group(replicas=3)]),
+                        pdb({"minAvailable": 2}, {"matchLabels": {"ray.io/group": "gpu"}})])
     assert [(v.rule, v.message) for v in found] == [(
         "gpu-spread",
         f"{prefix}.workerGroupSpecs[0].template.spec: up to 3 GPU replicas without topologySpreadConstraints or "
@@ -145,7 +149,8 @@ def test_a_fixed_size_worker_group_spreads_its_replicas(kind, prefix):
 
 
 def test_a_worker_group_is_never_counted_below_its_min_replicas():
-    """maxReplicas below minReplicas (a spec KubeRay would refuse) still runs at least minReplicas pods."""
+    """maxReplicas below minReplicas (a spec KubeRay would refuse) still runs minReplicas pods: KubeRay raises
+    replicas to the minimum before it caps them at the maximum (GetWorkerGroupDesiredReplicas)."""
     stack = [*base(), ray("RayCluster", workers=[worker_group(minReplicas=3, maxReplicas=1)]),
              pdb({"minAvailable": 2}, {"matchLabels": {"ray.io/group": "gpu"}})]
     assert [(v.rule, v.message) for v in run_checks(stack)] == [(
@@ -188,17 +193,21 @@ def test_a_pdb_over_a_group_the_cluster_does_not_have_selects_nothing():
     assert run_checks(stack) == []
 
 
-@pytest.mark.parametrize("group, bounds, labels", [
-    ({}, (0, 0), {"ray.io/node-type": "worker", "ray.io/group": ""}),
-    ({"groupName": "gpu"}, (0, 0), {"ray.io/node-type": "worker", "ray.io/group": "gpu"}),
-    ({"groupName": "gpu", "replicas": 2}, (0, 2), {"ray.io/node-type": "worker", "ray.io/group": "gpu"}),
-    ({"groupName": "gpu", "minReplicas": 1, "maxReplicas": 8, "replicas": 2}, (1, 8),
+@pytest.mark.parametrize("group, autoscaled, bounds, labels", [
+    ({}, False, (0, 0), {"ray.io/node-type": "worker", "ray.io/group": ""}),
+    ({"groupName": "gpu"}, False, (0, 0), {"ray.io/node-type": "worker", "ray.io/group": "gpu"}),
+    ({"groupName": "gpu", "replicas": 2}, False, (2, 2), {"ray.io/node-type": "worker", "ray.io/group": "gpu"}),
+    ({"groupName": "gpu", "minReplicas": 1, "maxReplicas": 8, "replicas": 2}, False, (2, 2),
      {"ray.io/node-type": "worker", "ray.io/group": "gpu"}),
-], ids=["bare", "defaults", "replicas", "autoscaled"])
-def test_worker_group_bounds_and_labels_follow_kuberay_defaults(group, bounds, labels):
-    """minReplicas and replicas default to 0; a group without groupName (the API server would refuse it) still
-    reads, with an empty group label."""
-    cluster = ray("RayCluster", workers=[{**copy.deepcopy(group), "template": {"spec": gpu_pod()["spec"]}}])
+    ({"groupName": "gpu", "minReplicas": 1, "maxReplicas": 8, "replicas": 2}, True, (1, 8),
+     {"ray.io/node-type": "worker", "ray.io/group": "gpu"}),
+], ids=["bare", "defaults", "replicas", "bounded", "autoscaled"])
+def test_worker_group_bounds_and_labels_follow_kuberay_defaults(group, autoscaled, bounds, labels):
+    """minReplicas and replicas default to 0; without the autoscaler a group runs its replicas, with it anything
+    from min to max; a group without groupName (the API server would refuse it) still reads, with an empty group
+    label."""
+    cluster = ray("RayCluster", workers=[{**copy.deepcopy(group), "template": {"spec": gpu_pod()["spec"]}}],
+                  autoscaled=autoscaled)
     head, worker = pod_templates(cluster)
     assert (head.path, head.min_replicas, head.max_replicas, head.labels, head.operator) == (
         "spec.headGroupSpec.template.spec", 1, 1,
@@ -252,3 +261,36 @@ def test_a_pdb_in_another_namespace_does_not_cover_the_workers():
     other = pdb({"minAvailable": 1}, {"matchLabels": {"ray.io/group": "gpu"}})
     other.inputs["metadata"]["namespace"] = "other"
     assert [v.rule for v in run_checks([*base(), two_spread_workers(), other])] == ["pdb"]
+
+
+@KINDS
+def test_without_the_autoscaler_a_worker_group_runs_its_replicas_within_its_bounds(kind, prefix):
+    """KubeRay (ray-operator controllers/ray/utils/util.go, GetWorkerGroupDesiredReplicas): with the in-tree
+    autoscaler off, a group runs `replicas` clamped to [minReplicas, maxReplicas], times numOfHosts. So bounds of
+    1..4 with no replicas run one pod (no spreading needed), and 1 replica of 2 hosts is two pods."""
+    assert run_checks([*base(), ray(kind, workers=[worker_group(minReplicas=1, maxReplicas=4)])]) == []
+    assert run_checks([*base(), ray(kind, workers=[worker_group(minReplicas=1, maxReplicas=4, replicas=9)],
+                                    autoscaled=False)])[0].message == (
+        f"{prefix}.workerGroupSpecs[0].template.spec: up to 4 GPU replicas without topologySpreadConstraints or "
+        "podAntiAffinity")
+    hosts = run_checks([*base(), ray(kind, workers=[worker_group(replicas=1, numOfHosts=2)])])
+    assert [v.message for v in hosts if v.rule == "gpu-spread"] == [
+        f"{prefix}.workerGroupSpecs[0].template.spec: up to 2 GPU replicas without topologySpreadConstraints or "
+        "podAntiAffinity"]
+
+
+@KINDS
+def test_an_autoscaled_group_without_max_replicas_can_grow_without_bound(kind, prefix):
+    """KubeRay defaults maxReplicas to 2147483647 (facts.md): the autoscaler may add GPU pods past minReplicas, so
+    the group must spread them even when only one is asked for."""
+    found = run_checks([*base(), ray(kind, workers=[worker_group(minReplicas=1)], autoscaled=True)])
+    assert [(v.rule, v.message) for v in found] == [(
+        "gpu-spread",
+        f"{prefix}.workerGroupSpecs[0].template.spec: up to 2147483647 GPU replicas without "
+        "topologySpreadConstraints or podAntiAffinity",
+    )]
+
+
+def test_a_suspended_worker_group_runs_no_pods():
+    suspended = worker_group(minReplicas=2, maxReplicas=2, suspend=True)
+    assert [p.max_replicas for p in pod_templates(ray("RayCluster", workers=[suspended]))] == [1, 0]
