@@ -147,11 +147,13 @@ def model_line(model: ResolvedModel, spec: PlatformSpec) -> CostLine:
     types = [step.capacity_type for step in where.capacity if step.capacity_type != RESERVED] or [ON_DEMAND]
     fixed = fixed_replicas(model.spec)
     lo_n, hi_n = model.spec.autoscaling.min_replicas + fixed, model.spec.autoscaling.max_replicas + fixed
-    held = where.reserved_replicas
+    held = min(where.reserved_replicas, hi_n)  # a reservation larger than the model holds all of its replicas
     low = max(0, lo_n - held) * gpus * price[types[0]]
     high = max(0, hi_n - held) * gpus * price[types[-1]]
     how = _PER_GPU[types[0]] if types[0] == types[-1] else f"{_PER_GPU[types[0]]} at the minimum, {_PER_GPU[types[-1]]} at the maximum"
-    if held:
+    if held == hi_n:
+        how = f"all {held} replica(s) on reserved capacity (already paid)"
+    elif held:
         how = f"{held} replica(s) on reserved capacity (already paid), the rest {how}"
     share = f"{gpus} of {inst.gpus} GPUs of {inst.name}" if gpus < inst.gpus else f"{gpus // inst.gpus} × {inst.name}"
     alone = f"; a replica alone on its node pays all {inst.gpus}" if gpus < inst.gpus else ""

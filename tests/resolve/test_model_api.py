@@ -86,3 +86,49 @@ def test_a_pipeline_parallel_replica_pays_for_every_stage():
                                    pipeline_parallel_size=2, autoscaling={"min_replicas": 1, "max_replicas": 1})
     assert (m.sizing.tensor_parallel_size, m.sizing.pipeline_parallel_size) == (1, 2)
     assert summary["cost_per_hour"]["min_replicas"] == summary["cost_per_hour"]["max_replicas"] == 3.722
+
+
+def _line(pool: dict, **model):
+    resolved = resolve({**BASE, "gpu": {"node_pools": [{"name": "l40s", "gpu_class": "l40s", **pool}]},
+                        "models": [_model("m", **model)]})
+    return model_line(resolved.models[0], resolved.spec)
+
+
+ODCR = {"id": "cr-0123456789abcdef0", "instance_type": "g6e.xlarge"}
+
+
+@pytest.mark.parametrize("pool, model, low, high, basis", [
+    ({"capacity": "on_demand"}, {}, 1.861, 4 * 1.861,
+     "1 × g6e.xlarge per replica, on-demand (pool l40s); g6e.xlarge priced 2025-08"),
+    ({"capacity": "spot"}, {}, 0.837, 4 * 0.837,
+     "1 × g6e.xlarge per replica, spot (pool l40s); g6e.xlarge priced 2025-08"),
+    # two reserved replicas are already paid: 1 replica costs nothing more, 4 cost 2 more
+    ({"capacity": "reserved_then_on_demand", "reservations": [{**ODCR, "instance_count": 2}]}, {}, 0.0, 2 * 1.861,
+     "1 × g6e.xlarge per replica, 2 replica(s) on reserved capacity (already paid), the rest on-demand (pool l40s); "
+     "g6e.xlarge priced 2025-08"),
+    ({"capacity": "reserved_then_spot", "reservations": [{**ODCR, "instance_count": 2}]}, {}, 0.0, 2 * 0.837,
+     "1 × g6e.xlarge per replica, 2 replica(s) on reserved capacity (already paid), the rest spot (pool l40s); "
+     "g6e.xlarge priced 2025-08"),
+    # four reserved instances hold all three replicas: nothing more to pay, and no "rest"
+    ({"capacity": "reserved_only", "reservations": [{**ODCR, "instance_count": 4}]},
+     {"autoscaling": {"min_replicas": 1, "max_replicas": 3}}, 0.0, 0.0,
+     "1 × g6e.xlarge per replica, all 3 replica(s) on reserved capacity (already paid) (pool l40s); "
+     "g6e.xlarge priced 2025-08"),
+], ids=["on-demand", "spot", "reserved-then-on-demand", "reserved-then-spot", "reserved-only"])
+def test_a_model_line_prices_each_capacity_type_its_pool_uses(pool, model, low, high, basis):
+    """Qwen2.5-7B on one L40S (g6e.xlarge: on-demand 1.861, spot 0.837 USD/h), 1–4 replicas unless stated."""
+    line = _line(pool, **model)
+    assert (line.key, line.basis) == ("model/m", basis)
+    assert (line.usd_hr_min, line.usd_hr_max) == pytest.approx((low, high))
+
+
+def test_headroom_counts_as_replicas_and_a_shared_node_is_priced_per_gpu():
+    """One warm headroom replica: 2–5 replicas of 1 GPU on g6e.12xlarge (4 L40S; spot 4.722, on-demand 10.493 USD/h):
+    spot at the minimum 2 × 4.722 / 4 = 2.361, on-demand at the maximum 5 × 10.493 / 4 = 13.11625."""
+    line = _line({"capacity": "spot_with_on_demand_fallback", "limits": {"gpus": 8}},
+                 instance_type="g6e.12xlarge", gpu_count=1, headroom_replicas=1)
+    assert line.item == "model m (2–5 replicas, 1 of them headroom/canary)"
+    assert line.basis == (
+        "1 of 4 GPUs of g6e.12xlarge per replica, spot at the minimum, on-demand at the maximum (pool l40s); "
+        "a replica alone on its node pays all 4; g6e.12xlarge priced 2025-08")
+    assert (line.usd_hr_min, line.usd_hr_max) == pytest.approx((2.361, 13.11625))
