@@ -96,3 +96,39 @@ def test_placement_without_pools():
     plat = PlatformSpec.model_validate({"environment": "dev", "region": "us-east-1", "cluster": {"name": "gpu-t"}})
     where = placement(spec, size_for_platform(spec, plat), plat)
     assert (where.pool, where.capacity, where.reserved_replicas) == (None, (), 0)
+
+
+def _reserved_l40s(instance_type: str, count: int, gpus: int = 32) -> PlatformSpec:
+    return platform({"name": "l40s", "gpu_class": "l40s", "capacity": "reserved_then_on_demand",
+                     "limits": {"gpus": gpus}, "disruption": {"expire_after": "Never"},
+                     "reservations": [{"id": "cr-0aaaaaaaaaaaaaaaa", "instance_type": instance_type,
+                                       "instance_count": count}]})
+
+
+@pytest.mark.parametrize("tp, held", [(1, 8), (2, 4), (4, 2)])
+def test_reserved_multi_gpu_nodes_hold_as_many_replicas_as_their_gpus_divide(tp, held):
+    """Two reserved g6e.12xlarge are 8 L40S: 8 one-GPU replicas, 4 of TP 2, 2 of TP 4."""
+    plat = _reserved_l40s("g6e.12xlarge", 2)
+    spec = ModelSpec(name="m", model="meta-llama/Llama-3.1-8B-Instruct", instance_type="g6e.12xlarge",
+                     tensor_parallel_size=tp)
+    assert placement(spec, size_for_platform(spec, plat), plat).reserved_replicas == held
+
+
+def test_a_pipeline_parallel_replica_takes_one_reserved_node_per_stage():
+    """Three reserved g6e.48xlarge hold one replica of TP 8 × PP 2 (two nodes each); the third node is left over."""
+    plat = _reserved_l40s("g6e.48xlarge", 3, gpus=48)
+    spec = ModelSpec(name="m", model="s3://weights/llama-3.1-405b", instance_type="g6e.48xlarge",
+                     tensor_parallel_size=8, pipeline_parallel_size=2, quantization="fp8", max_model_len=8192,
+                     concurrency=4)
+    sized = size_for_platform(spec, plat)
+    assert (sized.tensor_parallel_size, sized.pipeline_parallel_size) == (8, 2)
+    assert placement(spec, sized, plat).reserved_replicas == 1
+
+
+def test_placement_reasons_say_what_decided():
+    plat = platform({"name": "l40s", "gpu_class": "l40s", "capacity": "on_demand", "limits": {"gpus": 8}})
+    spec = ModelSpec(name="m", model="meta-llama/Llama-3.1-8B-Instruct")
+    assert placement(spec, size_for_platform(spec, plat), plat).reason == (
+        "the one whole-GPU l40s pool; g6e.xlarge (l40s) is the cheapest offered instance that fits")
+    bare = PlatformSpec.model_validate({"environment": "dev", "region": "us-east-1", "cluster": {"name": "gpu-t"}})
+    assert placement(spec, size_for_platform(spec, bare), bare).reason == "the platform declares no GPU node pools"
