@@ -492,6 +492,18 @@ def test_a_model_slo_becomes_a_recording_rule_for_the_platform_alert():
     assert not objects_of(without, "PrometheusRule")
 
 
+def test_two_models_whose_served_names_clean_up_alike_get_their_own_slo_rules():
+    """`Qwen/Qwen2.5-7B` and `qwen-qwen2.5-7b` both become `qwen-qwen2-5-7b` as a DNS name; the rule is named after
+    the model instead (`slo-<name>`), so neither model's SLO replaces the other's in the namespace."""
+    names = []
+    for name, served in (("a", "Qwen/Qwen2.5-7B"), ("b", "qwen-qwen2.5-7b")):
+        _spec, _s, rendered = render(dict(HF, name=name, served_name=served, ttft_p95_slo_seconds=0.8))
+        [rule] = objects_of(rendered, "PrometheusRule")
+        assert rule["spec"]["groups"][0]["rules"][0]["labels"] == {"model_name": served}
+        names.append((rule["metadata"]["namespace"], rule["metadata"]["name"]))
+    assert names == [("models", "slo-a"), ("models", "slo-b")]
+
+
 def test_limit_range_defaults_gpus_to_zero_for_containers_that_name_none():
     """LimitRanger defaults a missing limit to `max` and an extended resource's request to its limit
     (plugin/pkg/admission/limitranger/admission.go): without a GPU default, KServe's injected `agent` container

@@ -94,8 +94,11 @@ def _backend_objects(
 def _monitoring_objects(spec: ModelSpec, backend: Backend) -> Objects:
     out: Objects = [("metrics", metrics_monitor(spec, backend))]
     if spec.ttft_p95_slo_seconds is not None:
-        # A recording rule, not an alert: the platform's one TTFT alert compares each model with its own SLO.
-        slo = model_slo_rules([(spec.model_name, spec.ttft_p95_slo_seconds)], namespace=spec.namespace)
+        # A recording rule, not an alert: the platform's one TTFT alert compares each model with its own SLO. Named
+        # after the model (a DNS label unique among the namespace's models, like its other objects), not its served
+        # name, whose cleaned-up form can collide (`Qwen/Qwen2.5-7B` and `qwen-qwen2.5-7b` both gave slo-qwen-qwen2-5-7b).
+        slo = model_slo_rules([(spec.model_name, spec.ttft_p95_slo_seconds)], name=f"slo-{spec.name}",
+                              namespace=spec.namespace)
         out.append(("slo", slo))
     return out
 
