@@ -50,7 +50,7 @@ DEFAULT_MODULES = [
     "gpu_platform/policy",
 ]
 # What the fast suite reads from the repository besides gpu_platform/ and tests/ (also_copy in [tool.mutmut]).
-LINKED = ["gpu_platform", "tests", "stacks", "docs", "components", "policy-pack", "benchmarks", ".github",
+LINKED = ["gpu_platform", "tests", "tools", "stacks", "docs", "components", "policy-pack", "benchmarks", ".github",
           "Pulumi.yaml", "__main__.py", "README.md", "CHANGELOG.md", "Makefile", "requirements.txt", "LICENSE"]
 SPINNER = set("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
 KILLED = {"killed", "timeout", "caught by type check", "segfault", "by hand"}
@@ -116,7 +116,10 @@ def run_mutmut(jobs: int, names: list[str] | None = None, sample: tuple[int, int
     else:
         cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *(names or [])]
     with open(WORK / "run.log", "a" if names else "w") as log:
-        proc = subprocess.Popen(cmd, cwd=WORK, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # Tests reading the operators' pinned Go sources find them through GOMODCACHE (tests/support.py): inside
+        # mutmut's copy they would look for <copy>/.cache, which is not copied (gigabytes).
+        env = {**os.environ, "GOMODCACHE": os.environ.get("GOMODCACHE") or str(REPO / ".cache" / "go" / "mod")}
+        proc = subprocess.Popen(cmd, cwd=WORK, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         assert proc.stdout is not None
         for chunk in proc.stdout:
             if chunk.lstrip()[:1] in SPINNER:  # mutmut redraws a progress line; keep the log and terminal calm
