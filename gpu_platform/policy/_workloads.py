@@ -320,7 +320,6 @@ def pod_templates(r: PlanResource) -> list[PodTemplate]:
     return []
 
 
-
 # ------------------------------------------------------------------------------------------------ Karpenter
 _GPU_REQUIREMENT_KEYS = (
     "karpenter.k8s.aws/instance-gpu-count",
