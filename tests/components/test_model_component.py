@@ -13,7 +13,6 @@ from gpu_platform.components.model import ModelDeployment, deploy_models
 from gpu_platform.components.ref import OperatorHandles, PlatformRef
 from gpu_platform.plan import SECRET, run_program
 from gpu_platform.plan.mocks import PlanMocks
-from gpu_platform.render import model as rm
 from gpu_platform.spec import ModelSpec, PlatformSpec
 from support import stack_outputs_mocks
 
@@ -272,8 +271,10 @@ def test_stacks_ship_models_per_backend(stack, backends):
         assert any(m["pipelineParallelSize"] > 1 for m in models.values())
     else:
         assert all(m["canScaleToZero"] for m in models.values())
+    # KServe resolves each InferenceService's `runtime` by name: every one names the one runtime the stack ships
     [runtime] = plan.manifests("ClusterServingRuntime")
-    assert runtime["metadata"]["name"] == rm.RUNTIME_NAME
+    runtimes = {isvc["spec"]["predictor"]["model"]["runtime"] for isvc in plan.manifests("InferenceService")}
+    assert runtimes == {runtime["metadata"]["name"]}
 
 
 def test_a_model_from_another_stack_needs_only_the_platform_stacks_exports():
