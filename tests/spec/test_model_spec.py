@@ -162,3 +162,14 @@ def test_cache_and_canary_rules():
 def test_namespace_rules():
     only(problems({**QWEN, "namespace": "kube-system"}), "namespace", "system namespace")
     only(problems({**QWEN, "namespace": "Models"}), "namespace", "lowercase")
+
+
+def test_workload_names_are_every_object_name_the_backend_creates():
+    """KServe's Standard mode names an InferenceService's Deployment and Service `<isvc>-predictor`; the headroom
+    placeholders are a plain Deployment of ours, never an InferenceService, so they get no predictor name."""
+    from gpu_platform.spec.model import Backend
+
+    spec = ModelSpec(name="m", model="meta-llama/Llama-3.1-8B-Instruct", gpu_class="l40s", headroom_replicas=1,
+                     canary={"revision": "1a2b3c4", "traffic_percent": 10})
+    assert spec.workload_names(Backend.KSERVE) == ["m", "m-canary", "m-headroom", "m-predictor", "m-canary-predictor"]
+    assert spec.workload_names(Backend.DEPLOYMENT) == ["m", "m-canary", "m-headroom"]
