@@ -69,3 +69,16 @@ def test_the_service_monitor_scrapes_the_service_by_its_labels_and_port_name():
     assert all(labels.get(k) == v for k, v in monitor["spec"]["selector"]["matchLabels"].items())
     port_names = {p["name"] for p in service["spec"]["ports"]}
     assert {e["port"] for e in monitor["spec"]["endpoints"]} <= port_names
+
+
+def test_the_proxy_objects_are_named_for_users_and_the_model_namespaces_policies():
+    """The names other things reach: clients use the proxy's `url` output, http://litellm.llm-gateway.svc.cluster.local:4000
+    (4000 is LiteLLM's default port), and the Service only answers inside the cluster
+    (`ClusterIP`: the proxy is not exposed; Kubernetes' Service types are ClusterIP, NodePort, LoadBalancer and
+    ExternalName, case-sensitive)."""
+    objs = objects()
+    for kind in ("Deployment", "Service"):
+        assert (objs[kind]["metadata"]["name"], objs[kind]["metadata"]["namespace"]) == ("litellm", "llm-gateway")
+    assert objs["Service"]["spec"]["type"] == "ClusterIP"
+    assert objs["Service"]["spec"]["ports"] == [{"name": "http", "port": 4000, "targetPort": "http", "protocol": "TCP"}]
+    assert rp.service_url() == "http://litellm.llm-gateway.svc.cluster.local:4000"

@@ -115,3 +115,22 @@ def test_a_capacity_block_is_paid_up_front_not_by_the_hour():
     [block] = [line for line in cost.floor if line.key.startswith("reservation/")]
     assert block.usd_hr_max == 0.0 and "$1,234 paid up front" in block.basis
     assert cost.models["qwen"].usd_hr_max == 0.0  # every replica fits the block
+
+
+def test_the_cost_output_adds_the_lines_per_hour_and_per_month():
+    """Two floor lines and one model line, written by hand: floor 0.10 + 0.045 = 0.145 to 0.10 + 0.09 = 0.19 USD/h;
+    with the model, 0.145 + 1.861 = 2.006 to 0.19 + 7.444 = 7.634 USD/h; × 730 h = 1464.38 → 1464 and
+    5572.82 → 5573 USD a month."""
+    from gpu_platform.resolve.cost import CostLine, PlatformCost
+
+    floor = (CostLine("eks", "EKS control plane", 0.10, 0.10, "standard support"),
+             CostLine("nat", "NAT gateway", 0.045, 0.09, "1 to 2"))
+    cost = PlatformCost(floor, {"m": CostLine("model/m", "model m (1–4 replicas)", 1.861, 7.444, "g6e.xlarge")})
+    report = cost.report()
+    assert [line["key"] for line in report["lines"]] == ["eks", "nat", "model/m"]
+    assert report["lines"][1] == {"key": "nat", "item": "NAT gateway", "usd_per_hour_min": 0.045,
+                                  "usd_per_hour_max": 0.09, "basis": "1 to 2"}
+    assert report["floor_usd_per_hour"] == [0.145, 0.19]
+    assert report["total_usd_per_hour"] == [2.006, 7.634]
+    assert report["total_usd_per_month"] == [1464, 5573]
+    assert report["prices_as_of"] == {"gpu_instances": "2025-08", "platform": "2026-11"}
