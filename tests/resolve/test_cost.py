@@ -134,3 +134,31 @@ def test_the_cost_output_adds_the_lines_per_hour_and_per_month():
     assert report["total_usd_per_hour"] == [2.006, 7.634]
     assert report["total_usd_per_month"] == [1464, 5573]
     assert report["prices_as_of"] == {"gpu_instances": "2025-08", "platform": "2026-11"}
+
+
+def test_a_model_deployments_cost_output_by_hand():
+    """model_cost_report: the ModelDeployment's `cost` output, every key. Spot g6e.xlarge is $1.861 × (1 − 0.55) =
+    $0.837/h (the catalog keeps a tenth of a cent) for the one minimum replica; the 4 at peak are on-demand."""
+    from gpu_platform.resolve.cost import model_cost_report
+
+    resolved = _platform("spot_with_on_demand_fallback", QWEN)
+    assert model_cost_report(resolved.models[0], resolved.spec) == {
+        "usd_per_hour_min": 0.837, "usd_per_hour_max": 7.444,  # 4 × 1.861
+        "usd_per_month_min": 611.01, "usd_per_month_max": 5434.12,  # × 730 hours
+        "basis": "1 × g6e.xlarge per replica, spot at the minimum, on-demand at the maximum (pool l40s); "
+                 "g6e.xlarge priced 2025-08"}
+
+
+def test_a_cost_output_rounds_the_hour_to_a_tenth_of_a_cent_and_the_month_from_the_unrounded_hour():
+    """1 of the 4 L40S of a g6e.12xlarge ($10.493/h) is $2.62325/h: $2.623 shown; the month is 730 × 2.62325 =
+    $1914.9725, shown to the cent (not 730 × 2.623 = $1914.79)."""
+    from gpu_platform.resolve.cost import model_cost_report
+
+    model = {"name": "one", "model": "Qwen/Qwen2.5-7B-Instruct", "instance_type": "g6e.12xlarge", "gpu_count": 1,
+             "autoscaling": {"min_replicas": 1, "max_replicas": 3}}
+    resolved = resolve({**BASE, "gpu": {"node_pools": [_pool("on_demand")]}, "models": [model]})
+    assert model_cost_report(resolved.models[0], resolved.spec) == {
+        "usd_per_hour_min": 2.623, "usd_per_hour_max": 7.87,  # 3 × 2.62325 = 7.86975
+        "usd_per_month_min": 1914.97, "usd_per_month_max": 5744.92,  # 730 × 7.86975 = 5744.9175
+        "basis": "1 of 4 GPUs of g6e.12xlarge per replica, on-demand (pool l40s); a replica alone on its node pays "
+                 "all 4; g6e.12xlarge priced 2025-08"}

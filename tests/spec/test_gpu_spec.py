@@ -269,3 +269,22 @@ def test_the_cpu_pool_refuses_reserved_capacity_and_prod_refuses_reserved_then_s
     assert "reserved_then_spot" in found["gpu.node_pools[0].capacity"]
     resolve(platform("prod", node_pools=[reserved_pool("reserved_then_on_demand")], **PINNED)).spec
     resolve(platform("prod", node_pools=[reserved_pool("reserved_only")], **PINNED)).spec
+
+
+# NVIDIA's MIG user guide: MIG runs on A100, H100, H200 and B200 (of the catalog's classes); L4, A10G and L40S have
+# none. On an H100 80GB a 3g.40gb instance takes 3 of 7 compute and 4 of 8 memory slices.
+_MIG_CAPABLE = "a100, a100-80gb, h100, h200, b200"
+
+
+@pytest.mark.parametrize(("pool_overrides", "path", "message"), [
+    ({"gpu_class": "l40s", "mig": {"profiles": {"1g.10gb": 4}}}, "gpu.node_pools[0].mig",
+     f"l40s GPUs have no MIG; MIG-capable classes: {_MIG_CAPABLE}"),
+    ({"gpu_class": "a10g", "mig": {"profiles": {"1g.10gb": 4}}}, "gpu.node_pools[0].mig",
+     f"a10g GPUs have no MIG; MIG-capable classes: {_MIG_CAPABLE}"),
+    ({"gpu_class": "a100", "ami_family": "bottlerocket", "mig": {"profiles": {"7g.40gb": 1}}}, "gpu.node_pools[0].mig",
+     "MIG partitioning is rendered for al2023 pools only; use ami_family al2023"),
+    ({"gpu_class": "h100", "mig": {"profiles": {"3g.40gb": 3}}}, "gpu.node_pools[0].mig.profiles",
+     "{'3g.40gb': 3} does not fit one h100: needs 9/7 compute and 12/8 memory slices"),
+])
+def test_the_mig_refusals_word_for_word(pool_overrides, path, message):
+    assert problems(platform(node_pools=[pool(**pool_overrides)])) == {path: message}

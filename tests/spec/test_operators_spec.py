@@ -176,3 +176,32 @@ def test_every_field_is_documented():
     for model in models:
         for name, info in model.model_fields.items():
             assert info.description, f"{model.__name__}.{name} has no docstring"
+
+
+# Prometheus' --storage.tsdb.retention.size: "supported units: B, KB, MB, GB, TB, PB, EB ... based on powers-of-2,
+# so 1KB is 1024B". A 10 GiB volume holds 10 × 2^30 bytes: the cap must be below that.
+@pytest.mark.parametrize(("size", "fits"), [
+    ("10737418239B", True), ("10737418240B", False),  # 10 × 2^30 − 1 and 10 × 2^30 bytes
+    ("10485759KB", True), ("10485760KB", False),  # 10 × 2^20 KB = 10 GiB
+    ("10239MB", True), ("10240MB", False),  # 10 × 1024 MB = 10 GiB
+    ("9GB", True), ("10GB", False),
+    ("1TB", False), ("1PB", False), ("1EB", False),  # 1024 GiB and more
+])
+def test_retention_size_is_read_in_prometheus_binary_units(size, fits):
+    ops = {"monitoring": {"prometheus": {"storage_gib": 10, "retention_size": size}}}
+    if fits:
+        assert resolve({**BASE, "operators": ops}).spec.operators.monitoring.prometheus.retention_size == size
+    else:
+        assert problems(ops) == [("operators.monitoring.prometheus.retention_size",
+                                  "must be smaller than storage_gib (10 GiB), or Prometheus fills the volume before "
+                                  "it deletes old blocks")]
+
+
+@pytest.mark.parametrize(("size", "expected"), [
+    ("0B", 0), ("1B", 1), ("1KB", 1024), ("3MB", 3 * 1024 ** 2), ("45GB", 48318382080),
+    ("2TB", 2 * 1024 ** 4), ("1PB", 1125899906842624), ("1EB", 1152921504606846976),
+])
+def test_prometheus_byte_sizes_by_hand(size, expected):
+    from gpu_platform.spec.operators import _bytes
+
+    assert _bytes(size) == expected

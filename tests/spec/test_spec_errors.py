@@ -68,3 +68,43 @@ def test_building_a_section_in_python_shows_every_problem_of_a_cross_check():
     with pytest.raises(ValidationError) as info:
         _Pair()
     assert "Value error, must be below high; must be above low" in str(info.value)
+
+
+@pytest.mark.parametrize(("loc", "prefix", "path"), [
+    (("models", 1, "autoscaling", "max_replicas"), "", "models[1].autoscaling.max_replicas"),
+    (("node_pools", 0, "mig"), "gpu", "gpu.node_pools[0].mig"),
+    ((0, "name"), "", "[0].name"),
+    ((), "gpu.pair", "gpu.pair"),
+    ((), "", ""),
+    # pydantic's validator and union tags name no field: dropped wherever they appear
+    (("models", "function-after", 2, "function-before", "cache", "function-wrap"), "", "models[2].cache"),
+    (("function-plain", "gpu", "tagged-union[a,b]", "mode"), "", "gpu.mode"),
+])
+def test_an_error_location_is_a_field_path(loc, prefix, path):
+    from gpu_platform.spec._base import format_loc
+
+    assert format_loc(loc, prefix) == path
+
+
+def _raising(error):
+    class _Check(SpecModel):
+        x: int = 0
+
+        @model_validator(mode="after")
+        def _fail(self) -> "_Check":
+            raise error
+
+    return _Check
+
+
+@pytest.mark.parametrize(("field", "path"), [
+    ("limits.gpus", "pool.limits.gpus"),
+    ("mig.profiles", "pool.mig.profiles"),
+    ("a.function-after.b", "pool.a.b"),  # every dotted segment goes through the same filtering
+])
+def test_a_cross_check_names_the_same_path_alone_or_among_others(field, path):
+    """A FieldError alone and the same one inside FieldErrors split the dotted field into the same path."""
+    alone = problems(_raising(FieldError(field, "bad")), {}, prefix="pool")
+    grouped = problems(_raising(FieldErrors([FieldError(field, "bad"), FieldError("x", "also")])), {}, prefix="pool")
+    assert alone == [(path, "bad")]
+    assert grouped == [(path, "bad"), ("pool.x", "also")]
