@@ -276,6 +276,23 @@ def _ray_cluster_templates(r: PlanResource, cluster: dict[str, Any], path: str) 
             yield t
 
 
+def _lws_templates(r: PlanResource, lwt: dict[str, Any], groups: int) -> list[PodTemplate]:
+    """A LeaderWorkerSet runs `replicas` groups (default 1) of `size` pods (default 1): one leader and `size - 1`
+    workers; without a `leaderTemplate` the leader runs from the worker template too (lws v0.8.0
+    api/leaderworkerset/v1/leaderworkerset_types.go, LeaderWorkerTemplate)."""
+    size = _int(lwt.get("size"), 1)
+    if lwt.get("leaderTemplate") is None:
+        parts = [("workerTemplate", groups * size)]
+    else:
+        parts = [("leaderTemplate", groups), ("workerTemplate", groups * (size - 1))]
+    out = []
+    for part, pods in parts:
+        t = _template(r, f"spec.leaderWorkerTemplate.{part}", lwt.get(part), pods, pods, operator="lws")
+        if t:
+            out.append(t)
+    return out
+
+
 def pod_templates(r: PlanResource) -> list[PodTemplate]:
     """Every pod template in a Kubernetes object (empty for anything that does not run pods)."""
     if not r.is_kubernetes_object:
@@ -306,13 +323,7 @@ def pod_templates(r: PlanResource) -> list[PodTemplate]:
     if kind == "RayCluster":
         return list(_ray_cluster_templates(r, spec, "spec"))
     if kind == "LeaderWorkerSet":
-        lwt = as_dict(spec.get("leaderWorkerTemplate"))
-        out = []
-        for part in ("leaderTemplate", "workerTemplate"):
-            t = _template(r, f"spec.leaderWorkerTemplate.{part}", lwt.get(part), replicas, replicas, operator="lws")
-            if t:
-                out.append(t)
-        return out
+        return _lws_templates(r, as_dict(spec.get("leaderWorkerTemplate")), replicas)
     if kind in ("ServingRuntime", "ClusterServingRuntime"):
         # Runtimes are pod-spec fragments KServe merges into predictors; only their images are checked here.
         containers = [c for c in as_list(spec.get("containers")) if isinstance(c, dict)]

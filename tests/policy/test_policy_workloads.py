@@ -9,8 +9,9 @@ Facts the expectations rest on (Go sources in the harness's module cache, ../sha
   replicas: the policy counts them 0..0 whatever ``parallelism``/``completions`` say, so the spread and
   PodDisruptionBudget rules (which need 2+ replicas) leave them alone.
 - LeaderWorkerSet (sigs.k8s.io/lws v0.8.0 leaderworkerset_types.go): ``spec.replicas`` (groups) defaults to 1,
-  ``spec.leaderWorkerTemplate.{leaderTemplate,workerTemplate}``; with ``size: 2`` a group is one leader and one
-  worker, so each template runs ``replicas`` pods.
+  ``spec.leaderWorkerTemplate.size`` (pods per group, leader included) defaults to 1; the leader runs
+  ``leaderTemplate``, or the worker template when there is none; so the leader template runs ``replicas`` pods and
+  the worker template ``replicas × (size − 1)``, or ``replicas × size`` when it serves the leaders too.
 - KServe v0.20.0 (component.go, constants.go, predictor.go buildObjectMeta, deployment_reconciler.go):
   ``minReplicas`` defaults to 1; the model becomes the ``kserve-container``; pods carry the InferenceService's
   labels, the predictor's, ``serving.kserve.io/inferenceservice: <isvc>``, ``component: <component>`` and
@@ -103,11 +104,13 @@ def test_a_pod_template_keeps_template_labels_only():
     assert (t.labels, t.init_containers) == ({}, [])
 
 
-@pytest.mark.parametrize("spec, bounds", [
-    ({"size": 2}, (1, 1)),
-    ({"replicas": 3, "size": 2}, (3, 3)),
-], ids=["default-replicas", "replicas"])
-def test_a_leader_worker_set_yields_its_leader_and_worker_templates(spec, bounds):
+@pytest.mark.parametrize("spec, bounds, worker_bounds", [
+    ({"size": 2}, (1, 1), (1, 1)),
+    ({"replicas": 3, "size": 2}, (3, 3), (3, 3)),
+    ({"replicas": 3, "size": 4}, (3, 3), (9, 9)),  # 3 groups of a leader and 3 workers
+    ({"replicas": 2, "size": 1}, (2, 2), (0, 0)),  # leaders only (a 0-replica worker StatefulSet)
+], ids=["default-replicas", "replicas", "size-4", "size-1"])
+def test_a_leader_worker_set_yields_its_leader_and_worker_templates(spec, bounds, worker_bounds):
     leader = pod()
     worker = {"metadata": {"labels": {"role": "worker"}}, "spec": {"containers": [SERVER]}}
     lws_spec = {k: v for k, v in spec.items() if k != "size"}
@@ -115,8 +118,18 @@ def test_a_leader_worker_set_yields_its_leader_and_worker_templates(spec, bounds
         **lws_spec, "leaderWorkerTemplate": {"size": spec["size"], "leaderTemplate": leader, "workerTemplate": worker}})
     assert [shape(t) for t in pod_templates(r)] == [
         ("spec.leaderWorkerTemplate.leaderTemplate.spec", [SERVER], [FETCH], {"app": "llm"}, bounds, "lws"),
-        ("spec.leaderWorkerTemplate.workerTemplate.spec", [SERVER], [], {"role": "worker"}, bounds, "lws"),
+        ("spec.leaderWorkerTemplate.workerTemplate.spec", [SERVER], [], {"role": "worker"}, worker_bounds, "lws"),
     ]
+
+
+def test_without_a_leader_template_the_worker_template_runs_every_pod_of_every_group():
+    worker = {"metadata": {"labels": {"role": "worker"}}, "spec": {"containers": [SERVER]}}
+    r = k8s("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet",
+            {"replicas": 2, "leaderWorkerTemplate": {"size": 4, "workerTemplate": worker}})
+    assert [shape(t) for t in pod_templates(r)] == [
+        ("spec.leaderWorkerTemplate.workerTemplate.spec", [SERVER], [], {"role": "worker"}, (8, 8), "lws")]
+    default = k8s("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet", {"leaderWorkerTemplate": {"workerTemplate": worker}})
+    assert [(t.min_replicas, t.max_replicas) for t in pod_templates(default)] == [(1, 1)]  # 1 group of 1 pod
 
 
 @pytest.mark.parametrize("kind", ["ServingRuntime", "ClusterServingRuntime"])
