@@ -96,9 +96,11 @@ def durations(*fields: str, allow_never: bool = True):
 
 def _check_labels(labels: dict[str, str]) -> dict[str, str]:
     for key, value in labels.items():
-        if not _LABEL_KEY.match(key) or len(key) > 316:
+        domain, _, name = key.rpartition("/")
+        # apimachinery IsQualifiedName: an optional DNS-subdomain prefix of at most 253 characters, then a name of
+        # at most 63 (so a key may be 317 characters long).
+        if not _LABEL_KEY.match(key) or len(domain) > 253 or len(name) > 63:
             raise ValueError(f"label key {key!r} is not a valid Kubernetes label key")
-        domain = key.split("/")[0] if "/" in key else ""
         # Karpenter owns these on NodePool templates, or refuses them (karpenter.sh/v1 NodePool CRD validations).
         if key == "kubernetes.io/hostname" or domain.endswith(("karpenter.sh", "karpenter.k8s.aws")):
             raise ValueError(f"label key {key!r} is reserved by Karpenter")

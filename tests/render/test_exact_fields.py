@@ -1,0 +1,113 @@
+"""Values the consumer reads exactly, where a one-character change is silently wrong or refused only at deploy time.
+
+Each expectation is written out with its consumer: the Kubernetes API (field enums, quantity syntax), the EBS CSI
+driver, IAM, Karpenter. The fast suite has no API server; the control plane (tests/verify) catches some of these
+only when every stack happens to render them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+import pytest
+
+from gpu_platform.render._common import container_security_context
+from gpu_platform.render.addons.base import GPU, KARPENTER, OPERATORS
+from gpu_platform.render.addons.registry import release_plans
+from gpu_platform.render.cluster import default_storage_class
+from gpu_platform.render.karpenter import node_classes
+from gpu_platform.render.model import weights
+from gpu_platform.spec import PlatformSpec
+from gpu_platform.spec.model import ModelSpec
+
+# k8s.io/apimachinery/pkg/api/resource/quantity.go: a signed decimal, then a binary (Ki…Ei) or decimal
+# (n, u, m, "", k, M, G, T, P, E) suffix, or a decimal exponent.
+QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$")
+
+FULL = {"environment": "prod", "region": "us-west-2", "cluster": {"name": "gpu-exact"},
+        "gpu": {"node_pools": [{"name": "l40s", "gpu_class": "l40s", "limits": {"gpus": 16}}]}}
+
+
+def _resources(values: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every (path, quantity) under a `resources:` block of Helm values."""
+    if isinstance(values, dict):
+        for key, sub in values.items():
+            here = f"{path}.{key}" if path else key
+            if key == "resources" and isinstance(sub, dict):
+                for kind in ("requests", "limits"):
+                    for name, qty in (sub.get(kind) or {}).items():
+                        yield f"{here}.{kind}.{name}", str(qty)
+            else:
+                yield from _resources(sub, here)
+    elif isinstance(values, list):
+        for i, sub in enumerate(values):
+            yield from _resources(sub, f"{path}[{i}]")
+
+
+def test_the_hardened_container_security_context_exactly():
+    """Pod Security `restricted`: non-root, no privilege escalation, ALL capabilities dropped, and a seccomp profile
+    of type RuntimeDefault (core/v1 SeccompProfileType: RuntimeDefault | Localhost | Unconfined, case-sensitive)."""
+    assert container_security_context(1000) == {
+        "runAsNonRoot": True, "runAsUser": 1000, "runAsGroup": 1000, "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def test_every_resource_quantity_in_every_helm_release_parses():
+    """Helm passes values through; a malformed quantity fails the chart's pods at install, not at plan."""
+    spec = PlatformSpec.model_validate(FULL)
+    found = [(plan.key, where, qty) for group in (OPERATORS, GPU, KARPENTER)
+             for plan in release_plans(spec, group, installed_elsewhere=("kube-prometheus-stack",))
+             for where, qty in _resources(plan.values or {})]
+    assert len(found) > 10  # the walk found the charts' resources
+    assert [f for f in found if not QUANTITY.match(f[2])] == []
+
+
+def test_the_default_storage_class_is_encrypted_gp3_on_the_ebs_csi_driver():
+    """EBS CSI driver (ebs.csi.aws.com; it accepts the in-tree plugin's parameters): gp3, encrypted, ext4;
+    WaitForFirstConsumer so the volume is made in the pod's zone."""
+    sc = default_storage_class()
+    assert (sc["provisioner"], sc["volumeBindingMode"], sc["reclaimPolicy"], sc["allowVolumeExpansion"]) == (
+        "ebs.csi.aws.com", "WaitForFirstConsumer", "Delete", True)
+    assert sc["parameters"] == {"type": "gp3", "encrypted": "true", "fsType": "ext4"}
+    assert sc["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
+
+
+def test_the_weights_policy_reads_only_the_models_prefix():
+    """IAM policy grammar (Version 2012-10-17; Sid, Effect, Action, Resource, Condition are case-sensitive keys):
+    GetObject on the prefix's objects, ListBucket on the bucket restricted to the prefix."""
+    doc = weights.s3_read_policy(ModelSpec(name="m", model="s3://weights/llama-3.1-8b/"), "us-west-2")
+    import json
+
+    assert json.loads(doc) == {"Version": "2012-10-17", "Statement": [
+        {"Sid": "ReadWeights", "Effect": "Allow", "Action": ["s3:GetObject"],
+         "Resource": "arn:aws:s3:::weights/llama-3.1-8b/*"},
+        {"Sid": "ListWeights", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": "arn:aws:s3:::weights",
+         "Condition": {"StringLike": {"s3:prefix": ["llama-3.1-8b/*", "llama-3.1-8b"]}}},
+    ]}
+    cn = json.loads(weights.s3_read_policy(ModelSpec(name="m", model="s3://weights/llama-3.1-8b/"), "cn-north-1"))
+    assert cn["Statement"][0]["Resource"] == "arn:aws-cn:s3:::weights/llama-3.1-8b/*"
+
+
+def test_karpenter_node_tags_name_karpenter_and_the_node_class():
+    spec = PlatformSpec.model_validate(FULL)
+    tags = node_classes.node_tags(spec, "l40s")
+    assert (tags["managed-by"], tags["gpu-platform/node-class"]) == ("karpenter", "l40s")
+
+
+def test_the_volume_holding_images_gets_the_provisioned_iops_and_throughput():
+    """Stated settings (gp3 allows 3,000–16,000 IOPS and 125–1,000 MiB/s): the volume containerd pulls images to
+    gets them, AL2023's one root volume, Bottlerocket's data volume (marked rootVolume: Karpenter sizes
+    ephemeral-storage from it); Bottlerocket's small OS volume stays at gp3's baseline."""
+    from gpu_platform.spec import NodeClassSpec
+    from gpu_platform.spec.node_classes import AmiFamily
+
+    settings = NodeClassSpec(root_volume_gib=100, data_volume_gib=300, volume_iops=6000, volume_throughput_mibps=500)
+    fast = {"volumeType": "gp3", "deleteOnTermination": True, "encrypted": True, "iops": 6000, "throughput": 500}
+    assert node_classes.block_device_mappings(AmiFamily.AL2023, settings) == [
+        {"deviceName": "/dev/xvda", "rootVolume": True, "ebs": {"volumeSize": "100Gi", **fast}}]
+    assert node_classes.block_device_mappings(AmiFamily.BOTTLEROCKET, settings) == [
+        {"deviceName": "/dev/xvda", "ebs": {"volumeSize": "100Gi", "volumeType": "gp3", "deleteOnTermination": True,
+                                            "encrypted": True}},
+        {"deviceName": "/dev/xvdb", "rootVolume": True, "ebs": {"volumeSize": "300Gi", **fast}},
+    ]
