@@ -111,3 +111,29 @@ def test_the_volume_holding_images_gets_the_provisioned_iops_and_throughput():
                                             "encrypted": True}},
         {"deviceName": "/dev/xvdb", "rootVolume": True, "ebs": {"volumeSize": "300Gi", **fast}},
     ]
+
+
+def test_the_karpenter_controller_runs_the_replicas_asked_for():
+    spec = PlatformSpec.model_validate({**FULL, "gpu": {**FULL["gpu"], "karpenter": {"replicas": 3}}})
+    from gpu_platform.render.karpenter import controller_values
+
+    assert controller_values(spec)["replicas"] == 3
+
+
+@pytest.mark.parametrize("capacity, pools", [
+    ("on_demand", {"cpu-on-demand": (None, ["on-demand"])}),
+    ("spot", {"cpu-spot": (None, ["spot"])}),
+    ("spot_with_on_demand_fallback", {"cpu-spot": (50, ["spot"]), "cpu-on-demand": (10, ["on-demand"])}),
+])
+def test_the_cpu_pool_asks_karpenter_for_its_capacity_types(capacity, pools):
+    """Karpenter's `karpenter.sh/capacity-type` values are `spot`, `on-demand` and `reserved`; a higher weight is
+    tried first."""
+    from gpu_platform.render.karpenter import cpu_node_pools
+
+    spec = PlatformSpec.model_validate({**FULL, "environment": "dev",
+                                        "gpu": {**FULL["gpu"], "cpu_pool": {"enabled": True, "capacity": capacity}}})
+    got = {}
+    for pool in cpu_node_pools(spec):
+        [req] = [r for r in pool["spec"]["template"]["spec"]["requirements"] if r["key"] == "karpenter.sh/capacity-type"]
+        got[pool["metadata"]["name"]] = (pool["spec"].get("weight"), req["values"])
+    assert got == pools

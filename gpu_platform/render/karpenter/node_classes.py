@@ -13,7 +13,7 @@ from ...spec import PlatformSpec
 from ...spec.gpu import AmiFamily, GpuNodePoolSpec, NodeClassSpec
 from ..cluster import platform_tags
 from ..labels import DISCOVERY_TAG, MANAGED_BY
-from ..labels import CPU_ROLE, GPU_ROLE
+from ..labels import CPU_ROLE
 from .user_data import pool_user_data
 
 NODE_CLASS_GROUP = "karpenter.k8s.aws"
@@ -33,7 +33,6 @@ class NodeClassPlan:
     family: AmiFamily
     settings: NodeClassSpec
     user_data: Optional[str] = None
-    role: str = GPU_ROLE
     reservation_terms: tuple[dict[str, Any], ...] = ()
     """`capacityReservationSelectorTerms` (a reservation-backed pool's own class only)."""
 
@@ -87,7 +86,7 @@ def node_class_plans(spec: PlatformSpec) -> list[NodeClassPlan]:
         cpu_settings = gpu.al2023.model_copy(
             update={"root_volume_gib": gpu.cpu_pool.root_volume_gib, "instance_store_raid0": False}
         )
-        plans.append(NodeClassPlan(CPU_ROLE, AmiFamily.AL2023, cpu_settings, role=CPU_ROLE))
+        plans.append(NodeClassPlan(CPU_ROLE, AmiFamily.AL2023, cpu_settings))
     return plans
 
 
