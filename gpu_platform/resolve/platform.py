@@ -37,9 +37,8 @@ def _environment(spec: PlatformSpec) -> None:
     # Refuse rather than warn: a warning in a plan is easy to miss, a spot drought in prod is not.
     if prod:
         problems = spec.gpu.production_problems()
-        if problems:
-            path, message = problems[0]
-            raise FieldError(f"gpu.{path}", message)
+        if problems:  # every one of them, in one run
+            raise FieldErrors([FieldError(f"gpu.{path}", message) for path, message in problems])
 
 
 def _unique_names(i: int, m: ModelSpec, seen: dict[Any, int]) -> None:

@@ -97,9 +97,7 @@ def format_loc(loc: Iterable[Any], prefix: str = "") -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("function-after", "function-before", "function-wrap") or str(part).startswith(
-            ("function-", "tagged-union")
-        ):
+        elif str(part).startswith(("function-", "tagged-union")):  # pydantic's validator and union wrappers
             continue
         else:
             out += f".{part}" if out else str(part)

@@ -288,3 +288,23 @@ _MIG_CAPABLE = "a100, a100-80gb, h100, h200, b200"
 ])
 def test_the_mig_refusals_word_for_word(pool_overrides, path, message):
     assert problems(platform(node_pools=[pool(**pool_overrides)])) == {path: message}
+
+
+def test_production_refusals_say_why_and_what_to_use_instead():
+    """Prod: a spot drought must not leave models without capacity, and a floating AMI must not replace every node
+    when AWS publishes one."""
+    doc = {"environment": "prod", "region": "us-west-2", "cluster": {"name": "gpu-prod"},
+           "gpu": {"node_pools": [{"name": "l40s", "gpu_class": "l40s", "capacity": "spot"},
+                                  {"name": "h100", "gpu_class": "h100", "capacity": "reserved_then_spot",
+                                   "reservations": [{"id": "cr-0123456789abcdef0", "instance_type": "p5.48xlarge",
+                                                     "instance_count": 1}]}]}}
+    with pytest.raises(SpecError) as info:
+        resolve(doc)  # every production problem, in one run
+    why = ("GPU pools are refused in prod (a spot drought would leave models without capacity); use "
+           "spot_with_on_demand_fallback, on_demand or reserved_then_on_demand")
+    assert sorted(info.value.problems) == sorted([
+        ("gpu.node_pools[0].capacity", f"spot-only {why}"),
+        ("gpu.node_pools[1].capacity", f"reserved_then_spot {why}"),
+        ("gpu.al2023.ami_version", "prod must pin the AMI release (e.g. v20251103): 'latest' replaces every node "
+                                   "whenever AWS publishes an AMI"),
+    ])

@@ -108,3 +108,21 @@ def test_a_cross_check_names_the_same_path_alone_or_among_others(field, path):
     grouped = problems(_raising(FieldErrors([FieldError(field, "bad"), FieldError("x", "also")])), {}, prefix="pool")
     assert alone == [(path, "bad")]
     assert grouped == [(path, "bad"), ("pool.x", "also")]
+
+
+def test_a_field_path_needs_no_prefix():
+    from gpu_platform.spec._base import format_loc
+
+    assert format_loc(("models", 1, "function-after[_check]", "autoscaling")) == "models[1].autoscaling"
+
+
+def test_the_cli_shows_every_problem_under_one_heading_naming_the_file():
+    """What `validate`/`plan` print (no traceback): one heading with the count, then one indented line each."""
+    from gpu_platform.spec import SpecError
+
+    one = SpecError([("cluster.name", "must be 3–30 characters")])
+    assert one.render() == "invalid configuration (1 problem):\n  cluster.name: must be 3–30 characters"
+    two = SpecError([("network.vpc_cidr", "must be an IPv4 CIDR block"), ("", "the stack names no platform")],
+                    source="stacks/Pulumi.x.yaml")
+    assert two.render() == ("invalid configuration in stacks/Pulumi.x.yaml (2 problems):\n"
+                            "  network.vpc_cidr: must be an IPv4 CIDR block\n  the stack names no platform")
