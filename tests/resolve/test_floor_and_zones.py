@@ -43,3 +43,34 @@ def test_a_configuration_error_names_its_file_and_an_ipv6_vpc_is_refused():
         validate_spec(PlatformSpec, doc, source="stacks/Pulumi.x.yaml")
     assert (info.value.problems, info.value.source) == (
         [("network.vpc_cidr", "must be an IPv4 CIDR block")], "stacks/Pulumi.x.yaml")
+
+
+def test_system_nodes_of_an_unpriced_instance_type_are_listed_but_not_estimated():
+    lines = {line.key: line for line in floor_lines(PlatformSpec.model_validate(
+        {**PROD, "system_nodes": {"instance_types": ["m9z.large"]}}))}
+    nodes = lines["system-nodes"]
+    assert (nodes.item, nodes.usd_hr_min, nodes.usd_hr_max, nodes.basis) == (
+        "system nodes (2–3 × m9z.large)", 0.0, 0.0,
+        "m9z.large is not in the price catalog (catalog/prices.py): not estimated")
+
+
+def test_a_capacity_block_is_a_line_paid_up_front_not_hourly():
+    from gpu_platform.resolve.cost import reservation_lines
+
+    spec = PlatformSpec.model_validate({**PROD, "gpu": {"node_pools": [{
+        "name": "h100", "gpu_class": "h100", "capacity": "reserved_then_on_demand", "limits": {"gpus": 16},
+        "disruption": {"expire_after": "Never"}, "reservations": [{
+            "id": "cr-0123456789abcdef0", "kind": "capacity_block", "instance_type": "p5.48xlarge",
+            "instance_count": 1, "upfront_usd": 7000}]}]}})
+    [line] = reservation_lines(spec)
+    assert (line.key, line.item, line.usd_hr_min, line.usd_hr_max, line.basis) == (
+        "reservation/h100/cr-0123456789abcdef0", "capacity block cr-0123456789abcdef0 (1 × p5.48xlarge)", 0.0, 0.0,
+        "$7,000 paid up front for the block (not hourly); pool h100")
+    assert line.report()["usd_per_hour_max"] == 0.0
+
+
+def test_a_cost_line_reports_to_a_tenth_of_a_cent():
+    from gpu_platform.resolve.cost import CostLine
+
+    assert CostLine("k", "item", 1.23449, 2.62325, "b").report() == {
+        "key": "k", "item": "item", "usd_per_hour_min": 1.234, "usd_per_hour_max": 2.623, "basis": "b"}

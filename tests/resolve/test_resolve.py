@@ -110,8 +110,10 @@ def test_a_pool_hosting_multi_node_models_must_not_expire_nodes():
     model = {"name": "big", "model": "s3://weights/llama-3.1-405b-instruct", "gpu_class": "h100",
              "autoscaling": {"min_replicas": 1, "max_replicas": 1}}
     found = problems(merged(gpu={"node_pools": [pool], "al2023": {"ami_version": "v20251112"}}, models=[model]))
-    assert list(found) == ["gpu.node_pools[0].disruption.expire_after"]
-    assert "replicas span 2 nodes created together" in found["gpu.node_pools[0].disruption.expire_after"]
+    assert found == {"gpu.node_pools[0].disruption.expire_after": (
+        "720h: the pool hosts models[0] (big), whose replicas span 2 nodes created together; Karpenter expires nodes "
+        "regardless of disruption budgets, so they would all go at once. Set Never (AMI updates then roll one node "
+        "at a time through drift)")}
     never = {**pool, "disruption": {"expire_after": "Never"}}
     assert resolve(merged(gpu={"node_pools": [never], "al2023": {"ami_version": "v20251112"}},
                                               models=[model])).spec
