@@ -137,3 +137,29 @@ def test_the_cpu_pool_asks_karpenter_for_its_capacity_types(capacity, pools):
         [req] = [r for r in pool["spec"]["template"]["spec"]["requirements"] if r["key"] == "karpenter.sh/capacity-type"]
         got[pool["metadata"]["name"]] = (pool["spec"].get("weight"), req["values"])
     assert got == pools
+
+
+def test_the_model_namespace_policies_name_their_directions_as_kubernetes_spells_them():
+    """networking/v1 PolicyType is `Ingress` or `Egress` (case-sensitive); a policy lists the direction of the rules
+    it carries, and the default-deny lists both with no rules (so everything not allowed is refused)."""
+    from gpu_platform.render import model as rm
+
+    policies = {obj["metadata"]["name"]: obj["spec"] for _, obj in rm.namespace_objects("models", gpu_quota=4)
+                if obj["kind"] == "NetworkPolicy"}
+    assert {name: (spec["policyTypes"], sorted(set(spec) & {"ingress", "egress"})) for name, spec in policies.items()} == {
+        "default-deny": (["Ingress", "Egress"], []),
+        "allow-proxy-and-prometheus": (["Ingress"], ["ingress"]),
+        "allow-egress": (["Egress"], ["egress"]),
+    }
+
+
+def test_the_gpu_dashboard_has_a_stable_uid_and_a_node_variable():
+    """Grafana keys a provisioned dashboard by uid (links and bookmarks break when it changes); the panels filter on
+    the `node` template variable (`$node`)."""
+    from gpu_platform.render import observability as obs
+
+    dashboard = obs.gpu_dashboard()
+    assert dashboard["uid"] == "gpu-platform-gpus"
+    variables = [v["name"] for v in dashboard["templating"]["list"]]
+    assert "node" in variables
+    assert any("$node" in e for e in obs.promql_expressions(dashboard))
