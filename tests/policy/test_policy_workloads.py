@@ -130,6 +130,7 @@ def test_without_a_leader_template_the_worker_template_runs_every_pod_of_every_g
         ("spec.leaderWorkerTemplate.workerTemplate.spec", [SERVER], [], {"role": "worker"}, (8, 8), "lws")]
     default = k8s("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet", {"leaderWorkerTemplate": {"workerTemplate": worker}})
     assert [(t.min_replicas, t.max_replicas) for t in pod_templates(default)] == [(1, 1)]  # 1 group of 1 pod
+    assert all(t.resource is r for t in pod_templates(r))  # violations name the LeaderWorkerSet
 
 
 @pytest.mark.parametrize("kind", ["ServingRuntime", "ClusterServingRuntime"])
