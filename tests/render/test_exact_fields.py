@@ -163,3 +163,13 @@ def test_the_gpu_dashboard_has_a_stable_uid_and_a_node_variable():
     variables = [v["name"] for v in dashboard["templating"]["list"]]
     assert "node" in variables
     assert any("$node" in e for e in obs.promql_expressions(dashboard))
+
+
+def test_weights_under_a_kms_key_get_decrypt_on_that_key_only():
+    import json
+
+    key = "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    spec = ModelSpec(name="m", model="s3://weights/llama-3.1-8b/", source={"s3_kms_key_arn": key})
+    statements = json.loads(weights.s3_read_policy(spec, "us-west-2"))["Statement"]
+    assert statements[-1] == {"Sid": "DecryptWeights", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": key}
+    assert len(statements) == 3
