@@ -173,3 +173,33 @@ def test_weights_under_a_kms_key_get_decrypt_on_that_key_only():
     statements = json.loads(weights.s3_read_policy(spec, "us-west-2"))["Statement"]
     assert statements[-1] == {"Sid": "DecryptWeights", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": key}
     assert len(statements) == 3
+
+
+def test_the_device_plugin_tolerates_gpu_nodes_and_critical_addon_nodes():
+    """The plugin must run on every GPU node (their `nvidia.com/gpu` taint) and may run where only critical add-ons
+    are allowed (the `CriticalAddonsOnly` taint EKS documents for system nodes)."""
+    from gpu_platform.render.gpu import device_plugin_values
+
+    assert device_plugin_values(PlatformSpec.model_validate({**FULL, "environment": "dev"}))["tolerations"] == [
+        {"key": "CriticalAddonsOnly", "operator": "Exists"},
+        {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+
+
+@pytest.mark.parametrize("consolidation, policy", [("when_empty", "WhenEmpty"),
+                                                    ("when_empty_or_underutilized", "WhenEmptyOrUnderutilized")])
+def test_the_cpu_pool_consolidation_policy_is_karpenters_enum(consolidation, policy):
+    """karpenter.sh/v1 NodePool disruption.consolidationPolicy: WhenEmpty | WhenEmptyOrUnderutilized."""
+    from gpu_platform.render.karpenter import cpu_node_pools
+
+    spec = PlatformSpec.model_validate({**FULL, "environment": "dev", "gpu": {
+        **FULL["gpu"], "cpu_pool": {"enabled": True, "capacity": "on_demand", "consolidation": consolidation}}})
+    assert [p["spec"]["disruption"]["consolidationPolicy"] for p in cpu_node_pools(spec)] == [policy]
+
+
+def test_the_platform_alert_groups():
+    from gpu_platform.render.observability.alerts import alert_groups
+    from gpu_platform.spec import AlertingSpec
+
+    assert [g["name"] for g in alert_groups(AlertingSpec())] == [
+        "gpu-platform.model-signals", "gpu-platform.gpu", "gpu-platform.vllm", "gpu-platform.models",
+        "gpu-platform.karpenter"]

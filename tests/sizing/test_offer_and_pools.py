@@ -64,3 +64,10 @@ def test_monthly_figures_are_rounded_to_the_cent():
     assert (cost.on_demand_monthly_min, cost.on_demand_monthly_max) == (1914.97, 3829.95)
     assert (cost.spot_monthly_min, cost.spot_monthly_max) == (861.77, 1723.53)
     assert Cost.spot_monthly_max.hourly_field == "spot_hourly_max"  # on the class: the descriptor, naming its field
+
+
+def test_a_mig_pool_adds_nothing_to_its_classs_whole_gpu_ceiling():
+    whole = {"name": "a100", "gpu_class": "a100", "capacity": "on_demand", "limits": {"gpus": 16}}
+    mig = {"name": "a100-mig", "gpu_class": "a100", "capacity": "on_demand", "limits": {"gpus": 8},
+           "mig": {"strategy": "single", "profiles": {"3g.20gb": 2}}}
+    assert class_gpu_capacity(platform(whole, mig), "a100") == 16

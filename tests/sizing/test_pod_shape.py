@@ -34,3 +34,17 @@ def test_a_pod_requests_at_least_most_of_its_share_of_the_node(instance_type, tp
     requests = rm.gpu_resources(s)["requests"]
     assert int(requests["cpu"]) >= min_cpu
     assert requests["memory"].endswith("Gi") and int(requests["memory"][:-2]) >= min_memory_gib
+
+
+@pytest.mark.parametrize("instance_type, gpus, shape", [
+    ("g6e.xlarge", 1, (2, 25, 4)),     # 4 vCPU × 0.85 − 0.5 = 2.9 → 2; 32 GiB × 0.85 − 2 = 25.2 → 25; shm 4 × 1
+    ("g6e.12xlarge", 4, (40, 324, 16)),  # 48 × 0.85 − 0.5 = 40.3; 384 × 0.85 − 2 = 324.4; shm 4 × 4
+    ("g6e.12xlarge", 1, (9, 79, 4)),   # a quarter: 12 × 0.85 − 0.5 = 9.7; 96 × 0.85 − 2 = 79.6
+])
+def test_a_pods_shape_leaves_the_node_its_reserve(instance_type, gpus, shape):
+    """85 % of the pod's share of the node's vCPU and memory, less half a core and 2 GiB for the kubelet, system
+    daemons and DaemonSets (EKS reserves roughly that much on these sizes), rounded down."""
+    from gpu_platform.catalog.gpus import find_instance
+    from gpu_platform.sizing.pod import pod_resources
+
+    assert pod_resources(find_instance(instance_type)[1], gpus) == shape

@@ -80,3 +80,23 @@ def test_the_serving_dtype_is_bfloat16_where_the_gpu_has_it():
     with pytest.raises(SizingError) as info:
         resolve_dtype(ModelSpec(name="m", model="meta-llama/Llama-3.1-8B-Instruct", dtype="bfloat16"), turing)
     assert (info.value.field, info.value.message) == ("dtype", "t4 GPUs do not support bfloat16; use float16 or auto")
+
+
+def test_a_weight_cache_needs_a_fifth_more_than_the_weights():
+    """Llama 3.1 8B in BF16 is 14.96 GiB; with 20 % headroom 17.95: 17 GiB is refused, 18 is enough."""
+    spec = {"name": "m", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu_class": "l40s",
+            "autoscaling": {"max_replicas": 1}}
+    with pytest.raises(SizingError) as info:
+        size_model(ModelSpec(**spec, cache={"size_gib": 17}))
+    assert (info.value.field, info.value.message) == (
+        "cache.size_gib", "17 GiB cannot hold llama-3.1-8b's weights with headroom (needs ≥ 18 GiB)")
+    assert size_model(ModelSpec(**spec, cache={"size_gib": 18})).instance_type == "g6e.xlarge"
+
+
+def test_headroom_and_canary_replicas_are_paid_on_top_of_the_autoscaled_ones():
+    """1–3 autoscaled replicas + 2 headroom + 1 canary = 4–6 g6e.xlarge at 1.861 (spot 0.837) USD/h."""
+    s = size_model(ModelSpec(name="m", model="meta-llama/Llama-3.1-8B-Instruct", revision="0e9e39f", gpu_class="l40s",
+                             headroom_replicas=2, canary={"revision": "1a2b3c4", "traffic_percent": 10, "replicas": 1},
+                             autoscaling={"min_replicas": 1, "max_replicas": 3}))
+    assert (s.cost.on_demand_hourly_min, s.cost.on_demand_hourly_max) == (7.444, 11.166)
+    assert (s.cost.spot_hourly_min, s.cost.spot_hourly_max) == (3.348, 5.022)
