@@ -184,6 +184,14 @@ def collect(equivalents: dict[str, str], by_hand: dict[str, str] | None = None,
     return scores, stale
 
 
+def unchecked_names() -> set[str]:
+    """Mutants of the last run without a verdict (never run, or reset by mutmut after their function changed)."""
+    names = set()
+    for meta in (WORK / "mutants").rglob("*.py.meta"):
+        names |= {name for name, code in json.loads(meta.read_text())["exit_code_by_key"].items() if code is None}
+    return names
+
+
 def _natural(name: str) -> tuple[str, int]:
     stem, _, number = name.rpartition("__mutmut_")
     return stem, int(number) if number.isdigit() else 0
@@ -269,6 +277,11 @@ def main(argv: list[str] | None = None) -> int:
         scores, _ = collect(equivalents, by_hand)
         names = [name for s in scores.values() for name in s.survivors]
         wall = run_mutmut(args.jobs, names) if names else 0.0
+        # A sampled run: mutmut has now reset the verdicts of mutants whose function changed; test those again.
+        sampled = WORK / "sample.txt"
+        reset = sorted(set(sampled.read_text().split()) & unchecked_names()) if sampled.is_file() else []
+        if reset:
+            wall += run_mutmut(args.jobs, reset)
     elif not args.report_only:
         prepare_workdir(only_mutate_globs(modules))
         wall = run_mutmut(args.jobs, sample=(args.sample, args.seed) if args.sample else None)

@@ -37,6 +37,9 @@ def main(per_package: int, seed: int, jobs: int) -> None:
     def sampled(*, mutant_names):
         mutants, by_path = collect(mutant_names=mutant_names)
         keep = sample([name for _, name, _ in mutants], per_package, seed)
+        # The sample, for `--rerun-survivors`: a later change resets the verdicts of a changed function's mutants.
+        with open("sample.txt", "w") as out:
+            out.write("\n".join(sorted(keep)) + "\n")
         return [m for m in mutants if m[1] in keep], by_path
 
     mutmut_main.collect_source_file_mutation_data = sampled
