@@ -66,8 +66,8 @@ schema-args: install
 ## Mutation testing (mutmut) of the pure layers against the fast suite; not part of CI (slow: see the README).
 ## Report in out/mutate/report.md; narrow it with e.g. `make mutate MODULES=gpu_platform/sizing/memory.py`.
 ## After adding tests, `make mutate MUTATE_ARGS=--rerun-survivors` re-tests only the last run's survivors.
-## The whole scope takes most of a day on 2 cores; `make mutate MUTATE_ARGS="--sample 120"` estimates each
-## package's score from 120 random mutants of it (seed 15; --seed N for another draw).
+## The whole scope takes most of a day on 2 cores; `make mutate MUTATE_ARGS="--sample 150"` estimates each
+## package's score from 150 random mutants of it (seed 15; --seed N for another draw).
 MODULES ?= gpu_platform/spec gpu_platform/resolve gpu_platform/sizing gpu_platform/render gpu_platform/policy
 mutate: install
 	$(BIN)/python tools/mutate/run.py --modules $(MODULES) $(MUTATE_ARGS)
