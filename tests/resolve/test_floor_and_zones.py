@@ -74,3 +74,19 @@ def test_a_cost_line_reports_to_a_tenth_of_a_cent():
 
     assert CostLine("k", "item", 1.23449, 2.62325, "b").report() == {
         "key": "k", "item": "item", "usd_per_hour_min": 1.234, "usd_per_hour_max": 2.623, "basis": "b"}
+
+
+def test_prod_keeps_monitoring_and_a_platform_without_models_has_none():
+    with pytest.raises(SpecError) as info:
+        resolve({**PROD, "operators": {"monitoring": {"enabled": False, "grafana": {"enabled": False},
+                                                      "alertmanager": {"enabled": False}}}})
+    assert info.value.problems == [
+        ("operators.monitoring.enabled", "must stay true in prod (GPU health and SLO alerts depend on it)")]
+    assert resolve({**PROD, "environment": "dev"}).models == ()
+
+
+def test_every_aws_resource_is_tagged_with_its_cluster_environment_and_manager():
+    from gpu_platform.render.cluster import platform_tags
+
+    assert platform_tags(PlatformSpec.model_validate(PROD)) == {
+        "gpu-platform/cluster": "gpu-floor", "gpu-platform/environment": "prod", "managed-by": "pulumi"}

@@ -71,3 +71,11 @@ def test_a_mig_pool_adds_nothing_to_its_classs_whole_gpu_ceiling():
     mig = {"name": "a100-mig", "gpu_class": "a100", "capacity": "on_demand", "limits": {"gpus": 8},
            "mig": {"strategy": "single", "profiles": {"3g.20gb": 2}}}
     assert class_gpu_capacity(platform(whole, mig), "a100") == 16
+
+
+def test_a_class_ceiling_reads_duck_typed_pools_without_a_mig_field(monkeypatch):
+    """Like offered_instances: a pool object without `mig` (another stack's export, a test double) is whole-GPU.
+    The ceiling itself is tested with real pools; here only that such a pool is read."""
+    monkeypatch.setattr("gpu_platform.sizing.pools.pool_gpu_ceiling", lambda pool: 8)
+    pool = SimpleNamespace(name="p", gpu_class=SimpleNamespace(value="l40s"))
+    assert class_gpu_capacity(SimpleNamespace(gpu=SimpleNamespace(node_pools=[pool])), "l40s") == 8

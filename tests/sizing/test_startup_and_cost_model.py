@@ -100,3 +100,10 @@ def test_headroom_and_canary_replicas_are_paid_on_top_of_the_autoscaled_ones():
                              autoscaling={"min_replicas": 1, "max_replicas": 3}))
     assert (s.cost.on_demand_hourly_min, s.cost.on_demand_hourly_max) == (7.444, 11.166)
     assert (s.cost.spot_hourly_min, s.cost.spot_hourly_max) == (3.348, 5.022)
+
+
+@pytest.mark.parametrize("instance_type, gibps", [("g6e.xlarge", 1.25), ("g6e.8xlarge", 1.562)])
+def test_s3_streaming_takes_half_the_nic_below_the_streamers_ceiling(instance_type, gibps):
+    """20 Gbps / 8 bits / 2 = 1.25 GB/s; 25 Gbps → 1.5625, reported to the thousandth (1.562)."""
+    s = size_model(ModelSpec(name="m", model="s3://weights/llama-3.1-8b", instance_type=instance_type))
+    assert (s.cold_start.source, s.cold_start.source_gibps) == ("s3-stream", gibps)

@@ -198,3 +198,12 @@ def test_non_production_models_may_go_without_a_chain():
     from gpu_platform.spec import PlatformSpec
 
     assert resolve(data).spec.fallback.chains == []
+
+
+def test_unknown_groups_list_the_known_ones_or_say_none():
+    from gpu_platform.spec.fallback import FallbackSpec
+
+    spec = FallbackSpec.model_validate({"chains": [{"group": "llama", "fallbacks": ["gpt"]}]})
+    assert spec.group_problems(set()) == [
+        ("chains[0].group", "unknown model group 'llama' (known: none)"),
+        ("chains[0].fallbacks[0]", "unknown model group 'gpt' (known: none)")]
