@@ -126,6 +126,8 @@ def test_the_cost_output_adds_the_lines_per_hour_and_per_month():
     floor = (CostLine("eks", "EKS control plane", 0.10, 0.10, "standard support"),
              CostLine("nat", "NAT gateway", 0.045, 0.09, "1 to 2"))
     cost = PlatformCost(floor, {"m": CostLine("model/m", "model m (1–4 replicas)", 1.861, 7.444, "g6e.xlarge")})
+    assert PlatformCost(floor, {"m": CostLine("model/m", "m", 1.8614, 7.4446, "b")}).report()["total_usd_per_hour"] == [
+        2.006, 7.635]  # 2.0064 and 7.6346 to the tenth of a cent
     report = cost.report()
     assert [line["key"] for line in report["lines"]] == ["eks", "nat", "model/m"]
     assert report["lines"][1] == {"key": "nat", "item": "NAT gateway", "usd_per_hour_min": 0.045,

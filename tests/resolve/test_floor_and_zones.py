@@ -16,7 +16,8 @@ PROD = {"environment": "prod", "region": "us-west-2", "cluster": {"name": "gpu-f
 def test_the_floor_of_a_bare_prod_platform():
     lines = {line.key: line for line in floor_lines(PlatformSpec.model_validate(PROD))}
     assert list(lines) == ["eks", "nat", "system-nodes", "prometheus-volumes"]
-    assert (lines["eks"].item, lines["eks"].usd_hr_min) == ("EKS control plane", 0.1)
+    assert (lines["eks"].item, lines["eks"].usd_hr_min, lines["eks"].basis) == (
+        "EKS control plane", 0.1, "Kubernetes 1.34 in standard support, 2026-11")
     assert (lines["nat"].item, lines["nat"].usd_hr_max) == ("NAT gateways (1)", 0.045)
     nodes = lines["system-nodes"]
     assert (nodes.item, nodes.usd_hr_min, nodes.usd_hr_max) == ("system nodes (2–3 × m7i.large)", 0.2016,

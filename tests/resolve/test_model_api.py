@@ -119,6 +119,8 @@ def test_a_model_line_prices_each_capacity_type_its_pool_uses(pool, model, low, 
     """Qwen2.5-7B on one L40S (g6e.xlarge: on-demand 1.861, spot 0.837 USD/h), 1–4 replicas unless stated."""
     line = _line(pool, **model)
     assert (line.key, line.basis) == ("model/m", basis)
+    autoscaling = model.get("autoscaling", {"min_replicas": 1, "max_replicas": 4})
+    assert line.item == f"model m ({autoscaling['min_replicas']}–{autoscaling['max_replicas']} replicas)"
     assert (line.usd_hr_min, line.usd_hr_max) == pytest.approx((low, high))
 
 

@@ -107,3 +107,12 @@ def test_s3_streaming_takes_half_the_nic_below_the_streamers_ceiling(instance_ty
     """20 Gbps / 8 bits / 2 = 1.25 GB/s; 25 Gbps → 1.5625, reported to the thousandth (1.562)."""
     s = size_model(ModelSpec(name="m", model="s3://weights/llama-3.1-8b", instance_type=instance_type))
     assert (s.cold_start.source, s.cold_start.source_gibps) == ("s3-stream", gibps)
+
+
+def test_the_sizing_reports_the_cache_need_to_the_hundredth_and_the_utilisation_it_used():
+    """1,000 tokens × 8 sequences × 128 KiB = 0.977 GiB → 0.98."""
+    s = size_model(ModelSpec(name="m", model="meta-llama/Llama-3.1-8B-Instruct", gpu_class="l40s",
+                             max_model_len=1000, engine={"gpu_memory_utilization": 0.8}))
+    assert (s.kv_cache_gib, s.gpu_memory_utilization) == (0.98, 0.8)
+    explicit = ModelSpec(name="m", model="meta-llama/Llama-3.1-8B-Instruct", dtype="bfloat16")
+    assert resolve_dtype(explicit, GPU_CLASSES["l4"]) == "bfloat16"

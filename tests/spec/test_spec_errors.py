@@ -126,3 +126,16 @@ def test_the_cli_shows_every_problem_under_one_heading_naming_the_file():
                     source="stacks/Pulumi.x.yaml")
     assert two.render() == ("invalid configuration in stacks/Pulumi.x.yaml (2 problems):\n"
                             "  network.vpc_cidr: must be an IPv4 CIDR block\n  the stack names no platform")
+
+
+def test_problems_after_a_cross_check_in_a_list_are_reported_too():
+    """Two list items: the first fails its cross-check (several problems), the second a plain field check; one run
+    reports all three."""
+    item = _raising(FieldErrors([FieldError("a", "bad a"), FieldError("b", "bad b")]))
+
+    class _Wrap(SpecModel):
+        items: list[item]  # type: ignore[valid-type]
+
+    assert problems(_Wrap, {"items": [{}, {"x": "not a number"}]}) == [
+        ("items[0].a", "bad a"), ("items[0].b", "bad b"),
+        ("items[1].x", "Input should be a valid integer, unable to parse string as an integer (got 'not a number')")]
