@@ -203,3 +203,37 @@ def test_the_platform_alert_groups():
     assert [g["name"] for g in alert_groups(AlertingSpec())] == [
         "gpu-platform.model-signals", "gpu-platform.gpu", "gpu-platform.vllm", "gpu-platform.models",
         "gpu-platform.karpenter"]
+
+
+def test_model_namespace_objects_as_the_api_reads_them():
+    """LabelSelectorOperator `Exists` and Pod Security level `restricted` are case-sensitive API values; quantities
+    use binary suffixes (`Mi`, not `mi`, which the API refuses)."""
+    from gpu_platform.render import model as rm
+    from gpu_platform.render import proxy as rp
+
+    objs = dict(rm.namespace_objects("models", gpu_quota=4))
+    assert objs["allow-proxy-and-prometheus"]["spec"]["podSelector"] == {
+        "matchExpressions": [{"key": "gpu-platform.io/model", "operator": "Exists"}]}
+    assert objs["limits"]["spec"]["limits"] == [{
+        "type": "Container", "defaultRequest": {"cpu": "100m", "memory": "128Mi", "nvidia.com/gpu": "0"},
+        "default": {"memory": "512Mi", "nvidia.com/gpu": "0"}, "max": {"nvidia.com/gpu": "8"}}]
+    assert rp.namespace()["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    # kube-prometheus-stack's Prometheus selects ServiceMonitors labelled release=<its release>
+    assert rp.service_monitor_object()["metadata"] == {
+        "name": "litellm", "namespace": "llm-gateway",
+        "labels": {"app.kubernetes.io/name": "litellm", "app.kubernetes.io/component": "llm-gateway",
+                   "app.kubernetes.io/managed-by": "gpu-platform", "release": "kube-prometheus-stack"}}
+
+
+def test_a_grafana_panel_shows_a_legend_table_with_last_and_max():
+    from gpu_platform.render.observability.grafana import panel
+
+    assert panel(1, "t", ["up"], unit="s")["options"] == {
+        "legend": {"displayMode": "table", "placement": "bottom", "calcs": ["lastNotNull", "max"]}}
+
+
+def test_an_slo_rule_needs_a_model_name():
+    from gpu_platform.render.observability.recording_rules import model_slo_rules
+
+    with pytest.raises(ValueError, match="^model names must not be empty$"):
+        model_slo_rules([("", 1.0)])

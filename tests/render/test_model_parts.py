@@ -41,3 +41,13 @@ def test_the_s3_streamer_gets_the_region_it_reads_from():
     [isvc] = [obj for part, obj in out.objects if part == "isvc"]
     env = {e["name"]: e.get("value") for e in isvc["spec"]["predictor"]["model"]["env"]}
     assert (env["AWS_REGION"], env["AWS_DEFAULT_REGION"]) == ("eu-central-1", "eu-central-1")
+
+
+def test_the_server_runs_offline_of_usage_reporting():
+    """vLLM's usage-stats reporting is off (VLLM_NO_USAGE_STATS=1, DO_NOT_TRACK=1: vllm/usage/usage_lib.py reads
+    both), and HOME is the writable mount (the root filesystem is read-only)."""
+    spec = ModelSpec(name="chat", model="s3://weights/llama-3.1-8b/", gpu_class="l40s")
+    out = rm.render_model(spec, size_model(spec), environment="prod", region="us-west-2")
+    [isvc] = [obj for part, obj in out.objects if part == "isvc"]
+    env = {e["name"]: e.get("value") for e in isvc["spec"]["predictor"]["model"]["env"]}
+    assert (env["VLLM_NO_USAGE_STATS"], env["DO_NOT_TRACK"], env["HOME"]) == ("1", "1", "/home/vllm")

@@ -209,8 +209,10 @@ def test_deployment_is_pinned_probed_hardened_and_offline_at_start():
     pod = dep["spec"]["template"]["spec"]
     [c] = pod["containers"]
     assert_pinned_litellm_image(c["image"])
-    assert c["livenessProbe"]["httpGet"]["path"] == "/health/liveliness"
-    assert c["readinessProbe"]["httpGet"]["path"] == "/health/readiness"
+    # LiteLLM's unauthenticated health endpoints, on the container port named `http` (a named port resolves by name)
+    assert c["livenessProbe"]["httpGet"] == {"path": "/health/liveliness", "port": "http"}
+    assert c["readinessProbe"]["httpGet"] == {"path": "/health/readiness", "port": "http"}
+    assert [p["name"] for p in c["ports"]] == ["http"]
     env = {e["name"]: e for e in c["env"]}
     assert env["LITELLM_LOCAL_MODEL_COST_MAP"]["value"] == "True"
     assert env["OPENAI_API_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "litellm-credentials", "key": "OPENAI_API_KEY"}
