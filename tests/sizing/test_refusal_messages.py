@@ -178,3 +178,18 @@ def test_the_closest_configuration_counts_the_kv_cache_copies_beyond_the_kv_head
         "qwen3-235b-a22b needs 914 GiB (438 weights + 470 KV cache for 64×40960 tokens + 1.5/GPU runtime), "
         f"g6e.12xlarge with TP 4 offers 164 GiB usable at gpu_memory_utilization 0.92; {ADVICE}{ONE_NODE}"
     )
+
+
+def test_pipeline_parallel_on_a_one_node_backend_is_refused_at_its_field():
+    err = refusal(gpu_class="l40s", backend="kserve", pipeline_parallel_size=2)
+    assert (err.field, err.message) == (
+        "pipeline_parallel_size",
+        "backend kserve serves one node per replica; pipeline parallel across nodes needs backend rayservice (or auto)")
+
+
+def test_pools_that_offer_nothing_or_another_class_are_named():
+    err = refusal({}, gpu_class="l40s")
+    assert (err.field, err.message) == (
+        "gpu_class", "the platform has no dedicated (unshared) GPU node pools (add one under gpu.node_pools)")
+    err = refusal({"h100": ["p5.48xlarge"]}, instance_type="g6e.xlarge")
+    assert (err.field, err.message) == ("instance_type", "no GPU node pool launches g6e.xlarge; pools offer h100: p5.48xlarge")
