@@ -237,3 +237,23 @@ def test_an_slo_rule_needs_a_model_name():
 
     with pytest.raises(ValueError, match="^model names must not be empty$"):
         model_slo_rules([("", 1.0)])
+
+
+def test_the_karpenter_controller_is_guaranteed_its_memory():
+    """Requests equal the memory limit (1 GiB): the controller is never the pod the kubelet evicts first."""
+    from gpu_platform.render.karpenter import controller_values
+
+    assert controller_values(PlatformSpec.model_validate({**FULL, "environment": "dev"}))["controller"]["resources"] == {
+        "requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "1Gi"}}
+
+
+def test_a_platform_alert_carries_its_severity_and_platform_labels_and_a_templated_summary():
+    """Alertmanager routes on labels; the summary uses Prometheus's alert template syntax ($labels, $value)."""
+    from gpu_platform.render.observability.alerts import alert_groups
+    from gpu_platform.spec import AlertingSpec
+
+    [vllm] = [g for g in alert_groups(AlertingSpec()) if g["name"] == "gpu-platform.vllm"]
+    [kv] = [r for r in vllm["rules"] if r.get("alert") == "VLLMKVCacheNearFull"]
+    assert kv["labels"] == {"severity": "warning", "platform": "gpu-platform"}
+    assert kv["annotations"]["summary"] == (
+        "KV cache of {{ $labels.pod }} ({{ $labels.model_name }}) at {{ $value | humanizePercentage }}")
