@@ -96,7 +96,8 @@ def _monitoring_objects(spec: ModelSpec, backend: Backend) -> Objects:
     if spec.ttft_p95_slo_seconds is not None:
         # A recording rule, not an alert: the platform's one TTFT alert compares each model with its own SLO. Named
         # after the model (a DNS label unique among the namespace's models, like its other objects), not its served
-        # name, whose cleaned-up form can collide (`Qwen/Qwen2.5-7B` and `qwen-qwen2.5-7b` both gave slo-qwen-qwen2-5-7b).
+        # name, whose cleaned-up form can collide (`Qwen/Qwen2.5-7B` and `qwen-qwen2.5-7b` both cleaned up to
+        # slo-qwen-qwen2-5-7b).
         slo = model_slo_rules([(spec.model_name, spec.ttft_p95_slo_seconds)], name=f"slo-{spec.name}",
                               namespace=spec.namespace)
         out.append(("slo", slo))
